@@ -1,0 +1,285 @@
+/*
+ * flowtab.c: chained hash table of 5-tuples with incremental rehash.
+ *
+ * Key design: two bucket arrays during a resize, as Redis' dict does.
+ * Every insertion moves a few buckets from the old array to the new one,
+ * and lookups search both, so no single packet pays for a full rehash of
+ * millions of flows.  Slots without a connection stay a while as
+ * tombstones, in a FIFO ordered by expiry time, so that incarnation
+ * numbers and predecessor links survive a short gap between connections.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "flowtab.h"
+
+#define REHASH_STEP	4	/* old buckets moved per insertion */
+
+struct flowtab {
+	struct flow_slot **tab[2];
+	size_t		size[2];	/* power of two, 0 = unused */
+	size_t		used;
+	size_t		rehash_idx;	/* next old bucket to move */
+	struct flow_slot *tomb_head;
+	struct flow_slot *tomb_tail;
+};
+
+/* ---- key and hash ---- */
+
+void
+flow_key_make(const struct dec_seg *seg, struct flow_key *key, int *dir)
+{
+	size_t alen = seg->af == 6 ? 16 : 4;
+	int c;
+
+	memset(key, 0, sizeof(*key));
+	key->af = seg->af;
+	c = memcmp(seg->src, seg->dst, alen);
+	if (c == 0)
+		c = (int)seg->sport - (int)seg->dport;
+	if (c <= 0) {
+		memcpy(key->addr[0], seg->src, alen);
+		memcpy(key->addr[1], seg->dst, alen);
+		key->port[0] = seg->sport;
+		key->port[1] = seg->dport;
+		*dir = 0;
+	} else {
+		memcpy(key->addr[0], seg->dst, alen);
+		memcpy(key->addr[1], seg->src, alen);
+		key->port[0] = seg->dport;
+		key->port[1] = seg->sport;
+		*dir = 1;
+	}
+}
+
+static inline uint64_t
+mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+uint32_t
+flow_key_hash(const struct flow_key *key)
+{
+	uint64_t w[5], h = 0x9e3779b97f4a7c15ULL;
+	size_t i;
+
+	memcpy(w, key, sizeof(w));
+	for (i = 0; i < 5; i++)
+		h = mix64(h ^ w[i]) + i;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static inline bool
+key_eq(const struct flow_key *a, const struct flow_key *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* ---- table ---- */
+
+struct flowtab *
+flow_new(size_t initial)
+{
+	struct flowtab *ft;
+	size_t n = 1024;
+
+	while (n < initial && n < ((size_t)1 << 40))
+		n <<= 1;
+	if ((ft = calloc(1, sizeof(*ft))) == NULL)
+		return NULL;
+	if ((ft->tab[0] = calloc(n, sizeof(*ft->tab[0]))) == NULL) {
+		free(ft);
+		return NULL;
+	}
+	ft->size[0] = n;
+	return ft;
+}
+
+void
+flow_free(struct flowtab *ft)
+{
+	struct flow_slot *s, *next;
+	size_t i;
+	int t;
+
+	if (ft == NULL)
+		return;
+	for (t = 0; t < 2; t++) {
+		for (i = 0; i < ft->size[t]; i++) {
+			for (s = ft->tab[t][i]; s != NULL; s = next) {
+				next = s->next;
+				free(s);
+			}
+		}
+		free(ft->tab[t]);
+	}
+	free(ft);
+}
+
+static void
+rehash_step(struct flowtab *ft, size_t n)
+{
+	struct flow_slot *s, *next;
+	size_t b;
+
+	while (n-- > 0 && ft->size[1] != 0) {
+		if (ft->rehash_idx >= ft->size[0]) {
+			free(ft->tab[0]);
+			ft->tab[0] = ft->tab[1];
+			ft->size[0] = ft->size[1];
+			ft->tab[1] = NULL;
+			ft->size[1] = 0;
+			ft->rehash_idx = 0;
+			return;
+		}
+		for (s = ft->tab[0][ft->rehash_idx]; s != NULL; s = next) {
+			next = s->next;
+			b = s->hash & (ft->size[1] - 1);
+			s->next = ft->tab[1][b];
+			ft->tab[1][b] = s;
+		}
+		ft->tab[0][ft->rehash_idx++] = NULL;
+	}
+}
+
+struct flow_slot *
+flow_find(struct flowtab *ft, const struct flow_key *key, uint32_t hash)
+{
+	struct flow_slot *s;
+	size_t b;
+
+	b = hash & (ft->size[0] - 1);
+	if (ft->size[1] == 0 || b >= ft->rehash_idx) {
+		for (s = ft->tab[0][b]; s != NULL; s = s->next)
+			if (s->hash == hash && key_eq(&s->key, key))
+				return s;
+	}
+	if (ft->size[1] != 0) {
+		b = hash & (ft->size[1] - 1);
+		for (s = ft->tab[1][b]; s != NULL; s = s->next)
+			if (s->hash == hash && key_eq(&s->key, key))
+				return s;
+	}
+	return NULL;
+}
+
+struct flow_slot *
+flow_insert(struct flowtab *ft, const struct flow_key *key, uint32_t hash)
+{
+	struct flow_slot *s;
+	size_t b;
+	int t;
+
+	if (ft->size[1] == 0 && ft->used >= ft->size[0] - ft->size[0] / 4) {
+		ft->tab[1] = calloc(ft->size[0] * 2, sizeof(*ft->tab[1]));
+		if (ft->tab[1] != NULL) {
+			ft->size[1] = ft->size[0] * 2;
+			ft->rehash_idx = 0;
+		}
+	}
+	rehash_step(ft, REHASH_STEP);
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->key = *key;
+	s->hash = hash;
+	t = ft->size[1] != 0 ? 1 : 0;
+	b = hash & (ft->size[t] - 1);
+	s->next = ft->tab[t][b];
+	ft->tab[t][b] = s;
+	ft->used++;
+	return s;
+}
+
+static bool
+unlink_from(struct flow_slot **head, struct flow_slot *slot)
+{
+	struct flow_slot **pp;
+
+	for (pp = head; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == slot) {
+			*pp = slot->next;
+			return true;
+		}
+	}
+	return false;
+}
+
+void
+flow_remove(struct flowtab *ft, struct flow_slot *slot)
+{
+	size_t b;
+	bool done = false;
+
+	b = slot->hash & (ft->size[0] - 1);
+	if (ft->size[1] == 0 || b >= ft->rehash_idx)
+		done = unlink_from(&ft->tab[0][b], slot);
+	if (!done && ft->size[1] != 0) {
+		b = slot->hash & (ft->size[1] - 1);
+		done = unlink_from(&ft->tab[1][b], slot);
+	}
+	if (done)
+		ft->used--;
+	/* A slot still queued as a tombstone is freed when it is popped. */
+	if (slot->tomb_until != 0)
+		slot->tomb_until = -1;
+	else
+		free(slot);
+}
+
+/* ---- tombstones ---- */
+
+void
+flow_tomb(struct flowtab *ft, struct flow_slot *slot, int64_t until)
+{
+	bool queued = slot->tomb_until != 0;
+
+	slot->tomb_until = until;
+	if (queued)
+		return;
+	slot->tomb_next = NULL;
+	if (ft->tomb_tail != NULL)
+		ft->tomb_tail->tomb_next = slot;
+	else
+		ft->tomb_head = slot;
+	ft->tomb_tail = slot;
+}
+
+void
+flow_tomb_expire(struct flowtab *ft, int64_t now)
+{
+	struct flow_slot *s;
+
+	while ((s = ft->tomb_head) != NULL) {
+		if (s->tomb_until > now && s->conn == NULL)
+			return;
+		ft->tomb_head = s->tomb_next;
+		if (ft->tomb_head == NULL)
+			ft->tomb_tail = NULL;
+		if (s->tomb_until == -1) {
+			/* Removed while queued: free it now. */
+			free(s);
+			continue;
+		}
+		s->tomb_until = 0;
+		if (s->conn == NULL)
+			flow_remove(ft, s);
+	}
+}
+
+size_t
+flow_count(const struct flowtab *ft)
+{
+	return ft->used;
+}
+
+size_t
+flow_buckets(const struct flowtab *ft)
+{
+	return ft->size[0] + ft->size[1];
+}
