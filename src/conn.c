@@ -1,0 +1,169 @@
+/*
+ * conn.c: the growable parts of a connection (timelines, RSTs, findings)
+ * and the names of its statuses.  Every list has a cap; what does not
+ * fit is counted, never silently lost.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+
+/* Grow *arr (of *cap elements of size sz) to hold one more, up to max. */
+static bool
+grow(void **arr, uint32_t *cap, uint32_t n, size_t sz, unsigned max)
+{
+	uint32_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return true;
+	if (max != 0 && n >= max)
+		return false;
+	ncap = *cap == 0 ? 4 : *cap * 2;
+	if (max != 0 && ncap > max)
+		ncap = max;
+	if ((p = realloc(*arr, (size_t)ncap * sz)) == NULL)
+		return false;
+	*arr = p;
+	*cap = ncap;
+	return true;
+}
+
+bool
+conn_log_state(struct conn *c, int side, int64_t at, uint64_t pkt,
+    uint8_t flags, bool from_peer, bool inferred, unsigned cap)
+{
+	struct conn_ep *e = &c->ep[side];
+	struct conn_state_rec *r;
+
+	if (!grow((void **)&e->states, &e->cap_states, e->nstates,
+	    sizeof(*e->states), cap)) {
+		/* Keep the latest state: overwrite the last record. */
+		c->events_dropped++;
+		if (e->nstates == 0)
+			return false;
+		r = &e->states[e->nstates - 1];
+		r->at = at;
+		r->pkt = pkt;
+		r->state = e->state;
+		r->flags = flags;
+		r->from_peer = from_peer;
+		r->inferred = inferred;
+		return false;
+	}
+	r = &e->states[e->nstates++];
+	r->at = at;
+	r->pkt = pkt;
+	r->state = e->state;
+	r->flags = flags;
+	r->from_peer = from_peer;
+	r->inferred = inferred;
+	return true;
+}
+
+bool
+conn_add_rst(struct conn *c, const struct conn_rst *r, unsigned cap)
+{
+	if (!grow((void **)&c->rsts, &c->cap_rsts, c->nrsts, sizeof(*r), cap))
+		return false;
+	c->rsts[c->nrsts++] = *r;
+	return true;
+}
+
+bool
+conn_add_finding(struct conn *c, const struct conn_finding *f, unsigned cap)
+{
+	if (!grow((void **)&c->findings, &c->cap_findings, c->nfindings,
+	    sizeof(*f), cap))
+		return false;
+	c->findings[c->nfindings++] = *f;
+	return true;
+}
+
+void
+conn_free_members(struct conn *c)
+{
+	free(c->ep[0].states);
+	free(c->ep[1].states);
+	free(c->rsts);
+	free(c->findings);
+	c->ep[0].states = c->ep[1].states = NULL;
+	c->rsts = NULL;
+	c->findings = NULL;
+}
+
+enum fsm_state
+conn_state_at(const struct conn *c, int side, int64_t t)
+{
+	const struct conn_ep *e = &c->ep[side];
+	enum fsm_state st = FSM_ST_CLOSED;
+	uint32_t i;
+
+	for (i = 0; i < e->nstates && e->states[i].at <= t; i++)
+		st = (enum fsm_state)e->states[i].state;
+	return st;
+}
+
+const char *
+conn_hs_status_name(unsigned st)
+{
+	static const char *const n[HS_STATUS_MAX] = {
+		[HS_NOT_SEEN] = "not_seen",
+		[HS_COMPLETE] = "complete",
+		[HS_REFUSED] = "refused",
+		[HS_TIMEOUT] = "timeout",
+		[HS_PARTIAL] = "partial",
+		[HS_RESET] = "reset",
+	};
+
+	return st < HS_STATUS_MAX ? n[st] : "unknown";
+}
+
+const char *
+conn_close_status_name(unsigned st)
+{
+	static const char *const n[CL_STATUS_MAX] = {
+		[CL_OPEN] = "open",
+		[CL_NORMAL] = "normal",
+		[CL_SIMULTANEOUS] = "simultaneous",
+		[CL_RESET] = "reset",
+		[CL_HALF_CLOSED] = "half_closed",
+	};
+
+	return st < CL_STATUS_MAX ? n[st] : "unknown";
+}
+
+const char *
+conn_rst_class_name(unsigned cls)
+{
+	static const char *const n[RST_CLASS_MAX] = {
+		[RST_REFUSED] = "refused",
+		[RST_ABORT] = "abort",
+		[RST_AFTER_PREMATURE_CLOSE] = "after_premature_close",
+		[RST_DATA_AFTER_CLOSE] = "data_after_close",
+		[RST_HALF_OPEN] = "half_open",
+		[RST_OUT_OF_WINDOW] = "out_of_window",
+	};
+
+	return cls < RST_CLASS_MAX ? n[cls] : "unknown";
+}
+
+const char *
+conn_finding_name(unsigned kind)
+{
+	static const char *const n[FIND_KIND_MAX] = {
+		[FIND_TWO_MSL_VIOLATION] = "two_msl_violation",
+		[FIND_OPEN_TUPLE_REUSE] = "open_tuple_reuse",
+		[FIND_CLOSE_WAIT] = "close_wait",
+		[FIND_TIME_WAIT_PRESSURE] = "time_wait_pressure",
+		[FIND_EVICTED] = "evicted",
+	};
+
+	return kind < FIND_KIND_MAX ? n[kind] : "unknown";
+}
+
+const char *
+conn_side_name(int side)
+{
+	return side == CONN_CLIENT ? "client" : "server";
+}

@@ -1,0 +1,226 @@
+/*
+ * conn.h: one TCP connection (one incarnation of a 5-tuple) as the passive
+ * observer reconstructs it: two endpoints, each with its RFC 9293 state
+ * and its timeline, the handshake and close facts, the RSTs and findings.
+ *
+ * The flow table (flowtab.c) owns connections; a connection owns its
+ * timelines, RST list and findings.  Detectors fill the facts, reports
+ * read them and never free anything.
+ */
+#ifndef SYNFIN_CONN_H
+#define SYNFIN_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "fsm.h"
+
+#define CONN_CLIENT	0
+#define CONN_SERVER	1
+
+#define CONN_NS		1000000000LL
+
+/* One state an endpoint entered. */
+struct conn_state_rec {
+	int64_t		at;		/* ns since the epoch */
+	uint64_t	pkt;		/* packet number (1-based), 0 = timer */
+	uint8_t		state;		/* enum fsm_state */
+	uint8_t		flags;		/* flags of the segment, DEC_TH_* */
+	uint8_t		from_peer;	/* 1 if the segment came from the peer */
+	uint8_t		inferred;	/* 1 if deduced, not seen directly */
+};
+
+/* RST classes (detect_rst.c); keep det_rst_class_names[] in order. */
+enum conn_rst_class {
+	RST_REFUSED = 0,
+	RST_ABORT,
+	RST_AFTER_PREMATURE_CLOSE,
+	RST_DATA_AFTER_CLOSE,
+	RST_HALF_OPEN,
+	RST_OUT_OF_WINDOW,
+	RST_CLASS_MAX
+};
+
+struct conn_rst {
+	int64_t		at;
+	uint64_t	pkt;
+	uint8_t		from;		/* CONN_CLIENT or CONN_SERVER */
+	uint8_t		cls;		/* enum conn_rst_class */
+	uint8_t		sender_state;
+	uint8_t		receiver_state;
+	uint8_t		premature_from;	/* FSM_ST_TIME_WAIT/FIN_WAIT_2/CLOSED */
+	uint8_t		answers;	/* flags of the segment it answered */
+	bool		has_ack;	/* the RST carried ACK */
+	bool		unread;		/* peer data not acknowledged */
+	int64_t		since;		/* ns since TIME_WAIT/FIN_WAIT_2 entry */
+	uint32_t	seq;
+	uint32_t	unread_bytes;
+};
+
+/* Finding kinds (detect_*.c); keep det_finding_names[] in order. */
+enum conn_finding_kind {
+	FIND_TWO_MSL_VIOLATION = 0,
+	FIND_OPEN_TUPLE_REUSE,
+	FIND_CLOSE_WAIT,
+	FIND_TIME_WAIT_PRESSURE,
+	FIND_EVICTED,
+	FIND_KIND_MAX
+};
+
+struct conn_finding {
+	uint8_t		kind;		/* enum conn_finding_kind */
+	uint8_t		side;		/* CONN_CLIENT/CONN_SERVER (holder) */
+	uint8_t		basis;		/* 0 none, 1 isn, 2 timestamp */
+	int8_t		safe;		/* 1 true, 0 false, -1 unknown */
+	bool		open_at_end;
+	bool		half_close;	/* CLOSE_WAIT side kept sending data */
+	uint8_t		prev_state;	/* holder's state at the new SYN */
+	uint64_t	previous_id;
+	int64_t		at;
+	int64_t		duration;	/* gap or CLOSE_WAIT time, ns */
+	int64_t		msl;		/* ns */
+	uint32_t	old_seq;	/* previous last seq (isn basis) */
+	uint32_t	new_seq;	/* new ISN */
+};
+
+enum conn_hs_status {
+	HS_NOT_SEEN = 0,	/* no SYN seen: started mid-stream */
+	HS_COMPLETE,
+	HS_REFUSED,
+	HS_TIMEOUT,		/* SYN never answered */
+	HS_PARTIAL,		/* handshake begun, not finished */
+	HS_RESET,		/* reset during the handshake, not refused */
+	HS_STATUS_MAX
+};
+
+enum conn_close_status {
+	CL_OPEN = 0,		/* neither side closed */
+	CL_NORMAL,
+	CL_SIMULTANEOUS,
+	CL_RESET,
+	CL_HALF_CLOSED,		/* one side closed, the other did not */
+	CL_STATUS_MAX
+};
+
+/* One endpoint of a connection. */
+struct conn_ep {
+	uint8_t		addr[16];
+	uint16_t	port;
+	uint8_t		state;		/* enum fsm_state */
+	bool		seen;		/* sent at least one segment */
+	bool		syn_seen;
+	bool		fin_seen;
+	bool		fin_acked;
+	bool		ack_valid;	/* last_ack holds a value */
+	bool		ts_seen;
+	bool		snd_valid;	/* snd_nxt holds a value */
+	bool		wscale_ok;	/* sent window scale on its SYN */
+	uint8_t		wscale;
+	uint16_t	win;		/* last window field sent */
+	uint8_t		last_flags;	/* flags of its last segment */
+	uint32_t	last_paylen;	/* payload of its last segment */
+	uint32_t	last_seq;	/* sequence of its last segment */
+	uint32_t	iss;
+	uint32_t	fin_seq;
+	uint32_t	snd_nxt;	/* highest sequence end sent */
+	uint32_t	last_ack;	/* last acknowledgement sent */
+	uint32_t	tsval;		/* last timestamp value sent */
+	uint32_t	syn_tx;		/* SYNs (or SYN-ACKs) sent */
+	uint32_t	fin_tx;		/* FINs sent, retransmissions too */
+	uint32_t	rst_tx;
+	uint32_t	retransmits;	/* data retransmissions */
+	uint32_t	keepalives;
+	uint64_t	pkts;
+	uint64_t	ip_bytes;
+	uint64_t	payload;	/* payload bytes sent (from IP length) */
+	uint64_t	data_after_fin;	/* payload bytes from peer after our FIN */
+	uint64_t	unanswered;	/* payload sent since the peer's last */
+	int64_t		t_first;	/* its first segment */
+	int64_t		t_syn;		/* its first SYN/SYN-ACK */
+	int64_t		t_fin;		/* its first FIN */
+	int64_t		t_fin_ack;	/* ACK covering its FIN */
+	int64_t		t_rcv_fin;	/* the peer's FIN reached it */
+	int64_t		t_last_data;	/* its last payload */
+	int64_t		t_entered;	/* entry into its current state */
+	int64_t		t_tw;		/* entry into TIME_WAIT */
+	int64_t		tw_deadline;	/* TIME_WAIT ends (restarts move it) */
+	int64_t		t_f2;		/* entry into FIN_WAIT_2 */
+	int64_t		in_state[FSM_ST_MAX];	/* ns spent in each state */
+	uint32_t	nstates;
+	uint32_t	cap_states;
+	struct conn_state_rec *states;
+};
+
+struct conn {
+	uint64_t	id;
+	uint64_t	previous_id;	/* 0 = none */
+	uint32_t	incarnation;
+	uint8_t		af;
+	bool		roles_inferred;
+	bool		partial;	/* first seen mid-stream */
+	bool		simultaneous_open;
+	bool		superseded;	/* a newer incarnation took its tuple */
+	bool		evicted;	/* ended by a cap or idle timeout */
+	bool		idle_expired;
+	bool		finished;	/* handed to the reports */
+	bool		simultaneous_close;	/* FINs crossed */
+	uint8_t		client_kside;	/* flow key side of the client */
+	uint8_t		tl_which;	/* timer list: 0 none, 1 tw, 2 done */
+	uint8_t		end_why;	/* enum trk_end, once finished */
+	uint8_t		active_closer;	/* 0 none, 1 client, 2 server, 3 both */
+	uint8_t		hs_status;
+	uint8_t		close_status;
+	int64_t		first_seen;
+	int64_t		last_seen;
+	int64_t		t_end;		/* superseded or evicted at, 0 = none */
+	int64_t		t_syn;		/* client's first SYN */
+	int64_t		t_syn_last;	/* client's last SYN before SYN-ACK */
+	int64_t		t_synack;	/* server's first SYN-ACK */
+	int64_t		t_ack;		/* client's ACK of the SYN-ACK */
+	uint32_t	syn_retx;
+	uint32_t	synack_retx;
+	uint64_t	first_pkt;
+	uint64_t	pkts;
+	struct conn_ep	ep[2];		/* CONN_CLIENT, CONN_SERVER */
+	uint32_t	nrsts;
+	uint32_t	cap_rsts;
+	uint32_t	rsts_dropped;
+	struct conn_rst	*rsts;
+	uint32_t	nfindings;
+	uint32_t	cap_findings;
+	struct conn_finding *findings;
+	uint32_t	events_dropped;	/* state records over the cap */
+	/* Zeek view (report_zeek.c); filled per segment by zeek_update(). */
+	char		zk_history[40];
+	uint8_t		zk_orig;	/* which ep Zeek calls the originator */
+	uint8_t		zk_flipped;
+	uint32_t	zk_seen[2];	/* letters seen, bit per letter */
+	uint32_t	zk_last_seq[2][4];
+	uint64_t	zk_count[2][4];	/* T W C G counters per direction */
+	/* Flow table links (flowtab.c). */
+	struct conn	*lru_prev, *lru_next;
+	struct conn	*tl_prev, *tl_next;	/* timer list */
+	void		*slot;		/* owning flowtab entry */
+};
+
+struct sf_config;
+
+/* Append a state record; false when the cap was hit (counted). */
+bool	conn_log_state(struct conn *c, int side, int64_t at, uint64_t pkt,
+	    uint8_t flags, bool from_peer, bool inferred, unsigned cap);
+bool	conn_add_rst(struct conn *c, const struct conn_rst *r, unsigned cap);
+bool	conn_add_finding(struct conn *c, const struct conn_finding *f,
+	    unsigned cap);
+void	conn_free_members(struct conn *c);
+
+/* State of an endpoint at time t (ns), from its timeline. */
+enum fsm_state	conn_state_at(const struct conn *c, int side, int64_t t);
+
+const char	*conn_hs_status_name(unsigned st);
+const char	*conn_close_status_name(unsigned st);
+const char	*conn_rst_class_name(unsigned cls);
+const char	*conn_finding_name(unsigned kind);
+const char	*conn_side_name(int side);
+
+#endif /* SYNFIN_CONN_H */

@@ -1,0 +1,101 @@
+/*
+ * detect.h: detectors.  They read a connection (and the segment that is
+ * being applied) and write verdicts: RST classes, findings, handshake and
+ * close status, and the capture-wide aggregates (CLOSE_WAIT per server
+ * endpoint, TIME_WAIT pressure, the netstat view).
+ */
+#ifndef SYNFIN_DETECT_H
+#define SYNFIN_DETECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conn.h"
+#include "decode.h"
+
+struct sf_config;
+struct det_agg;
+
+/* detect_rst.c: classify a RST from side `from` before it is applied. */
+void	det_rst_classify(const struct conn *c, int from,
+	    const struct dec_seg *seg, bool acceptable, uint8_t answers,
+	    struct conn_rst *out);
+/* RFC 5961 3.2 acceptability of a RST sent by `from`. */
+bool	det_rst_acceptable(const struct conn *c, int from,
+	    const struct dec_seg *seg);
+int	det_rst_explain(const struct conn_rst *r, char *buf, size_t len);
+
+/* detect_reuse.c: a SYN opened new on the tuple of old. */
+void	det_reuse(const struct conn *old, struct conn *new,
+	    const struct dec_seg *syn, int64_t msl_ns, unsigned cap);
+int	det_finding_explain(const struct conn *c,
+	    const struct conn_finding *f, char *buf, size_t len);
+
+/* detect_close.c and detect_handshake.c: status when c is finished. */
+void	det_handshake_finish(struct conn *c);
+void	det_close_finish(struct conn *c);
+
+/* detect_closewait.c, detect_timewait.c, detect_hoststates.c. */
+struct det_agg	*det_agg_new(const struct sf_config *cfg);
+void	det_agg_free(struct det_agg *a);
+/* Called once for every finished connection, in the order finished. */
+void	det_agg_conn(struct det_agg *a, struct conn *c, int64_t end);
+/* An endpoint entered or left TIME_WAIT (delta +1 or -1). */
+void	det_tw_change(struct det_agg *a, struct conn *c, int side,
+	    int delta, int64_t at);
+
+/* Aggregates for the reports. */
+struct det_cw_stat {
+	uint8_t		af;
+	uint8_t		addr[16];
+	uint16_t	port;
+	uint64_t	count;
+	uint64_t	open_at_end;
+	int64_t		median;
+	int64_t		max;
+};
+
+struct det_tw_stat {
+	uint8_t		af;
+	uint8_t		local[16];	/* the host holding TIME_WAIT */
+	uint8_t		remote[16];
+	uint16_t	rport;
+	uint64_t	total;		/* TIME_WAIT entries */
+	uint64_t	current;	/* in TIME_WAIT now */
+	uint64_t	peak;
+	int64_t		peak_at;
+	uint64_t	active_closer_self;	/* it closed first */
+	bool		warned;
+};
+
+struct det_host_stat {
+	uint8_t		af;
+	uint8_t		addr[16];
+	uint64_t	count[FSM_ST_MAX];
+};
+
+/* Counts per RST class and finding kind, with the first ids. */
+#define DET_MAX_IDS	16
+struct det_verdict {
+	uint64_t	count;
+	uint32_t	nids;
+	uint64_t	ids[DET_MAX_IDS];
+};
+
+struct det_summary {
+	struct det_verdict rst[RST_CLASS_MAX];
+	struct det_verdict finding[FIND_KIND_MAX];
+	struct det_verdict hs[HS_STATUS_MAX];
+	struct det_verdict close[CL_STATUS_MAX];
+};
+
+const struct det_summary *det_agg_summary(const struct det_agg *a);
+size_t	det_agg_closewait(const struct det_agg *a,
+	    const struct det_cw_stat **out);
+size_t	det_agg_timewait(const struct det_agg *a,
+	    const struct det_tw_stat **out);
+size_t	det_agg_hosts(const struct det_agg *a,
+	    const struct det_host_stat **out);
+
+#endif /* SYNFIN_DETECT_H */

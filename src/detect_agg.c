@@ -1,0 +1,400 @@
+/*
+ * detect_agg.c: capture-wide aggregates built from finished connections
+ * and from TIME_WAIT entries and exits as they happen:
+ *   - CLOSE_WAIT findings, and per server endpoint their count, median
+ *     and maximum ("your application does not close its sockets");
+ *   - TIME_WAIT pressure per (holder, peer address, server port): how
+ *     many sockets sat in TIME_WAIT at once, the peak and when, against
+ *     the ephemeral port range;
+ *   - the netstat view: per host address, its connections per state at
+ *     the end of the capture (or at --at);
+ *   - verdict counts with the first connection ids of each.
+ * Aggregates are kept in small chained hash maps keyed by bytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "detect.h"
+
+/* ---- a small map from fixed-size keys to records ---- */
+
+struct amap_node {
+	struct amap_node *next;
+	uint32_t	hash;
+	size_t		idx;		/* index into the record array */
+};
+
+struct amap {
+	size_t		keylen;
+	size_t		reclen;		/* record size; key is its prefix */
+	size_t		n, cap;
+	unsigned char	*recs;
+	size_t		nbuckets;
+	struct amap_node **buckets;
+	struct amap_node *nodes;
+};
+
+static uint32_t
+amap_hash(const void *key, size_t len)
+{
+	const unsigned char *p = key;
+	uint32_t h = 2166136261u;
+
+	while (len-- > 0)
+		h = (h ^ *p++) * 16777619u;
+	return h;
+}
+
+static bool
+amap_grow(struct amap *m)
+{
+	size_t ncap = m->cap == 0 ? 64 : m->cap * 2, i, b;
+	unsigned char *r;
+	struct amap_node *nodes, **bk;
+
+	if ((r = realloc(m->recs, ncap * m->reclen)) == NULL)
+		return false;
+	m->recs = r;
+	if ((nodes = realloc(m->nodes, ncap * sizeof(*nodes))) == NULL)
+		return false;
+	m->nodes = nodes;
+	if ((bk = calloc(ncap, sizeof(*bk))) == NULL)
+		return false;
+	free(m->buckets);
+	m->buckets = bk;
+	m->nbuckets = ncap;
+	m->cap = ncap;
+	for (i = 0; i < m->n; i++) {
+		b = m->nodes[i].hash & (ncap - 1);
+		m->nodes[i].next = bk[b];
+		bk[b] = &m->nodes[i];
+	}
+	return true;
+}
+
+/* The record for key, created zeroed if absent; NULL on no memory. */
+static void *
+amap_get(struct amap *m, const void *key)
+{
+	uint32_t h = amap_hash(key, m->keylen);
+	struct amap_node *nd;
+	unsigned char *rec;
+	size_t b;
+
+	if (m->nbuckets != 0) {
+		for (nd = m->buckets[h & (m->nbuckets - 1)]; nd != NULL;
+		    nd = nd->next) {
+			rec = m->recs + nd->idx * m->reclen;
+			if (nd->hash == h && memcmp(rec, key, m->keylen) == 0)
+				return rec;
+		}
+	}
+	if (m->n == m->cap && !amap_grow(m))
+		return NULL;
+	rec = m->recs + m->n * m->reclen;
+	memset(rec, 0, m->reclen);
+	memcpy(rec, key, m->keylen);
+	nd = &m->nodes[m->n];
+	nd->hash = h;
+	nd->idx = m->n;
+	b = h & (m->nbuckets - 1);
+	nd->next = m->buckets[b];
+	m->buckets[b] = nd;
+	m->n++;
+	return rec;
+}
+
+static void
+amap_free(struct amap *m)
+{
+	free(m->recs);
+	free(m->nodes);
+	free(m->buckets);
+}
+
+/* ---- records ---- */
+
+struct cw_rec {
+	struct det_cw_stat st;		/* key: af, addr, port (prefix) */
+	size_t		n, cap;
+	int64_t		*d;		/* durations, for the median */
+};
+
+#define CW_KEYLEN	offsetof(struct det_cw_stat, count)
+#define TW_KEYLEN	offsetof(struct det_tw_stat, total)
+#define HOST_KEYLEN	offsetof(struct det_host_stat, count)
+
+struct det_agg {
+	const struct sf_config *cfg;
+	struct amap	cw;
+	struct amap	tw;
+	struct amap	host;
+	struct det_summary sum;
+	struct det_cw_stat *cw_out;
+};
+
+struct det_agg *
+det_agg_new(const struct sf_config *cfg)
+{
+	struct det_agg *a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return NULL;
+	a->cfg = cfg;
+	a->cw.keylen = CW_KEYLEN;
+	a->cw.reclen = sizeof(struct cw_rec);
+	a->tw.keylen = TW_KEYLEN;
+	a->tw.reclen = sizeof(struct det_tw_stat);
+	a->host.keylen = HOST_KEYLEN;
+	a->host.reclen = sizeof(struct det_host_stat);
+	return a;
+}
+
+void
+det_agg_free(struct det_agg *a)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < a->cw.n; i++)
+		free(((struct cw_rec *)(void *)(a->cw.recs +
+		    i * a->cw.reclen))->d);
+	amap_free(&a->cw);
+	amap_free(&a->tw);
+	amap_free(&a->host);
+	free(a->cw_out);
+	free(a);
+}
+
+static void
+count_verdict(struct det_verdict *v, uint64_t id)
+{
+	v->count++;
+	if (v->nids < DET_MAX_IDS &&
+	    (v->nids == 0 || v->ids[v->nids - 1] != id))
+		v->ids[v->nids++] = id;
+}
+
+/* ---- CLOSE_WAIT ---- */
+
+static int64_t
+cw_entry(const struct conn_ep *e)
+{
+	uint32_t i;
+
+	for (i = 0; i < e->nstates; i++)
+		if (e->states[i].state == FSM_ST_CLOSE_WAIT)
+			return e->states[i].at;
+	return 0;
+}
+
+static void
+closewait(struct det_agg *a, struct conn *c)
+{
+	struct conn_finding f;
+	struct cw_rec key, *r;
+	const struct conn_ep *e, *sv = &c->ep[CONN_SERVER];
+	int64_t start, *d;
+	int side;
+
+	for (side = 0; side < 2; side++) {
+		e = &c->ep[side];
+		if ((start = cw_entry(e)) == 0)
+			continue;
+		memset(&f, 0, sizeof(f));
+		f.kind = FIND_CLOSE_WAIT;
+		f.side = (uint8_t)side;
+		f.safe = -1;
+		f.at = start;
+		f.duration = e->in_state[FSM_ST_CLOSE_WAIT];
+		f.open_at_end = e->state == FSM_ST_CLOSE_WAIT &&
+		    !c->superseded;
+		f.half_close = e->t_last_data > start;
+		if (f.duration <= a->cfg->close_wait_ns && !f.open_at_end)
+			continue;
+		conn_add_finding(c, &f, a->cfg->max_events);
+
+		memset(&key, 0, sizeof(key));
+		key.st.af = c->af;
+		memcpy(key.st.addr, sv->addr, 16);
+		key.st.port = sv->port;
+		if ((r = amap_get(&a->cw, &key)) == NULL)
+			continue;
+		r->st.count++;
+		if (f.open_at_end)
+			r->st.open_at_end++;
+		if (f.duration > r->st.max)
+			r->st.max = f.duration;
+		if (r->n == r->cap) {
+			size_t ncap = r->cap == 0 ? 8 : r->cap * 2;
+
+			if ((d = realloc(r->d, ncap * sizeof(*d))) == NULL)
+				continue;
+			r->d = d;
+			r->cap = ncap;
+		}
+		r->d[r->n++] = f.duration;
+	}
+}
+
+static int
+cmp_i64(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+size_t
+det_agg_closewait(const struct det_agg *ca, const struct det_cw_stat **out)
+{
+	struct det_agg *a = (struct det_agg *)(uintptr_t)ca;
+	struct cw_rec *r;
+	size_t i;
+
+	free(a->cw_out);
+	a->cw_out = NULL;
+	*out = NULL;
+	if (a->cw.n == 0)
+		return 0;
+	if ((a->cw_out = calloc(a->cw.n, sizeof(*a->cw_out))) == NULL)
+		return 0;
+	for (i = 0; i < a->cw.n; i++) {
+		r = (struct cw_rec *)(void *)(a->cw.recs + i * a->cw.reclen);
+		if (r->n > 0) {
+			qsort(r->d, r->n, sizeof(*r->d), cmp_i64);
+			r->st.median = (r->n % 2) ? r->d[r->n / 2] :
+			    (r->d[r->n / 2 - 1] + r->d[r->n / 2]) / 2;
+		}
+		a->cw_out[i] = r->st;
+	}
+	*out = a->cw_out;
+	return a->cw.n;
+}
+
+/* ---- TIME_WAIT pressure ---- */
+
+void
+det_tw_change(struct det_agg *a, struct conn *c, int side, int delta,
+    int64_t at)
+{
+	struct det_tw_stat key, *r;
+	const struct conn_ep *me = &c->ep[side], *peer = &c->ep[!side];
+	struct conn_finding f;
+	uint64_t range, limit;
+
+	memset(&key, 0, sizeof(key));
+	key.af = c->af;
+	memcpy(key.local, me->addr, 16);
+	memcpy(key.remote, peer->addr, 16);
+	key.rport = c->ep[CONN_SERVER].port;
+	if ((r = amap_get(&a->tw, &key)) == NULL)
+		return;
+	if (delta < 0) {
+		if (r->current > 0)
+			r->current--;
+		return;
+	}
+	r->total++;
+	if (me->t_fin != 0 && (peer->t_fin == 0 || me->t_fin <= peer->t_fin))
+		r->active_closer_self++;
+	if (++r->current > r->peak) {
+		r->peak = r->current;
+		r->peak_at = at;
+	}
+	/*
+	 * Warn once per key when the sockets in TIME_WAIT reach 80 % of the
+	 * ephemeral port range: connect() to this server is about to fail
+	 * with EADDRNOTAVAIL.
+	 */
+	range = (uint64_t)a->cfg->port_hi - a->cfg->port_lo + 1;
+	limit = range - range / 5;
+	if (!r->warned && side == CONN_CLIENT && r->current >= limit) {
+		r->warned = true;
+		memset(&f, 0, sizeof(f));
+		f.kind = FIND_TIME_WAIT_PRESSURE;
+		f.side = (uint8_t)side;
+		f.safe = -1;
+		f.at = at;
+		f.duration = (int64_t)r->current;
+		conn_add_finding(c, &f, a->cfg->max_events);
+	}
+}
+
+size_t
+det_agg_timewait(const struct det_agg *a, const struct det_tw_stat **out)
+{
+	*out = (const struct det_tw_stat *)(const void *)a->tw.recs;
+	return a->tw.n;
+}
+
+/* ---- netstat view ---- */
+
+static void
+host_count(struct det_agg *a, const struct conn *c, int side,
+    enum fsm_state st)
+{
+	struct det_host_stat key, *r;
+
+	if (st == FSM_ST_CLOSED || st == FSM_ST_LISTEN)
+		return;
+	memset(&key, 0, sizeof(key));
+	key.af = c->af;
+	memcpy(key.addr, c->ep[side].addr, 16);
+	if ((r = amap_get(&a->host, &key)) != NULL)
+		r->count[st]++;
+}
+
+static void
+hoststates(struct det_agg *a, const struct conn *c)
+{
+	int64_t t = a->cfg->at_ns;
+	int side;
+
+	for (side = 0; side < 2; side++) {
+		if (!c->ep[side].seen && c->ep[side].nstates == 0)
+			continue;
+		if (a->cfg->at_set) {
+			if (c->first_seen > t || (c->t_end != 0 &&
+			    c->t_end <= t))
+				continue;
+			host_count(a, c, side, conn_state_at(c, side, t));
+		} else if (!c->superseded && !c->evicted) {
+			host_count(a, c, side,
+			    (enum fsm_state)c->ep[side].state);
+		}
+	}
+}
+
+size_t
+det_agg_hosts(const struct det_agg *a, const struct det_host_stat **out)
+{
+	*out = (const struct det_host_stat *)(const void *)a->host.recs;
+	return a->host.n;
+}
+
+/* ---- per connection ---- */
+
+void
+det_agg_conn(struct det_agg *a, struct conn *c, int64_t end)
+{
+	uint32_t i;
+
+	(void)end;
+	closewait(a, c);
+	hoststates(a, c);
+	for (i = 0; i < c->nrsts; i++)
+		count_verdict(&a->sum.rst[c->rsts[i].cls], c->id);
+	for (i = 0; i < c->nfindings; i++)
+		count_verdict(&a->sum.finding[c->findings[i].kind], c->id);
+	count_verdict(&a->sum.hs[c->hs_status], c->id);
+	count_verdict(&a->sum.close[c->close_status], c->id);
+}
+
+const struct det_summary *
+det_agg_summary(const struct det_agg *a)
+{
+	return &a->sum;
+}

@@ -1,0 +1,178 @@
+/*
+ * detect_reuse.c: a SYN that opens a new incarnation of a 5-tuple.
+ *
+ * If an endpoint of the previous incarnation was still in TIME_WAIT when
+ * the SYN came (it entered TIME_WAIT less than 2*MSL before), the new
+ * connection breaks the 2*MSL rule.  Whether that was safe is judged as a
+ * TIME_WAIT socket would: the new ISN above the last sequence number of
+ * the previous incarnation from that side (RFC 1122 4.2.2.13), or else a
+ * newer TCP timestamp (RFC 6191).  A SYN on a tuple whose previous
+ * connection never closed is a different finding: open_tuple_reuse.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "detect.h"
+#include "seq.h"
+
+/* Linux tcp_tw_reuse: the new ISN is the old snd_nxt + 65535 + 2. */
+#define TW_REUSE_ISN_STEP	65537u
+
+static int
+same_ep(const struct conn_ep *a, const struct conn_ep *b)
+{
+	return a->port == b->port && memcmp(a->addr, b->addr, 16) == 0;
+}
+
+void
+det_reuse(const struct conn *old, struct conn *new,
+    const struct dec_seg *syn, int64_t msl_ns, unsigned cap)
+{
+	const struct conn_ep *os;
+	struct conn_finding f;
+	int oside, holder = -1;
+
+	/* Which endpoint of the old incarnation sends the new SYN? */
+	oside = same_ep(&old->ep[CONN_CLIENT], &new->ep[CONN_CLIENT]) ?
+	    CONN_CLIENT : CONN_SERVER;
+	if (old->ep[!oside].state == FSM_ST_TIME_WAIT)
+		holder = !oside;
+	else if (old->ep[oside].state == FSM_ST_TIME_WAIT)
+		holder = oside;
+
+	memset(&f, 0, sizeof(f));
+	f.previous_id = old->id;
+	f.at = syn->ts_ns;
+	f.msl = msl_ns;
+	f.safe = -1;
+	f.new_seq = syn->seq;
+	if (holder >= 0) {
+		os = &old->ep[oside];
+		f.kind = FIND_TWO_MSL_VIOLATION;
+		/* In the new connection's roles: the SYN sender is client. */
+		f.side = holder == oside ? CONN_CLIENT : CONN_SERVER;
+		f.prev_state = FSM_ST_TIME_WAIT;
+		f.duration = syn->ts_ns - old->ep[holder].t_tw;
+		if (os->snd_valid) {
+			f.old_seq = os->snd_nxt;
+			if (seq_gt(syn->seq, os->snd_nxt)) {
+				f.safe = 1;
+				f.basis = 1;
+			}
+		}
+		if (f.safe != 1 && syn->opt.has_ts && os->ts_seen) {
+			if (seq_gt(syn->opt.tsval, os->tsval)) {
+				f.safe = 1;
+				f.basis = 2;
+			} else {
+				f.safe = 0;
+			}
+		} else if (f.safe != 1 && os->snd_valid) {
+			f.safe = 0;
+		}
+		conn_add_finding(new, &f, cap);
+		return;
+	}
+	if (fsm_synchronized((enum fsm_state)old->ep[0].state) ||
+	    fsm_synchronized((enum fsm_state)old->ep[1].state)) {
+		f.kind = FIND_OPEN_TUPLE_REUSE;
+		f.side = CONN_CLIENT;
+		f.prev_state = old->ep[!oside].state;
+		f.duration = syn->ts_ns - old->last_seen;
+		conn_add_finding(new, &f, cap);
+	}
+}
+
+static int
+explain_2msl(const struct conn *c, const struct conn_finding *f, char *buf,
+    size_t len)
+{
+	const char *holder = conn_side_name(f->side);
+	const char *safe, *cause;
+	char why[160];
+
+	if (f->safe == 1 && f->basis == 1)
+		snprintf(why, sizeof(why), "safe: new ISN %u is above the "
+		    "previous incarnation's last sequence %u (RFC 1122 "
+		    "4.2.2.13)", f->new_seq, f->old_seq);
+	else if (f->safe == 1)
+		snprintf(why, sizeof(why), "safe: the SYN's timestamp is newer "
+		    "than the previous incarnation's (RFC 6191)");
+	else if (f->safe == 0)
+		snprintf(why, sizeof(why), "UNSAFE: new ISN %u is not above "
+		    "%u and no newer timestamp; old duplicates can corrupt "
+		    "the new connection", f->new_seq, f->old_seq);
+	else
+		snprintf(why, sizeof(why), "safety unknown: the capture holds "
+		    "too little of the previous incarnation");
+	safe = why;
+	if (f->side == CONN_CLIENT) {
+		if (f->basis == 1 && f->new_seq - f->old_seq ==
+		    TW_REUSE_ISN_STEP)
+			cause = "the client reused its own TIME_WAIT port: new "
+			    "ISN = old snd_nxt + 65537, the mark of Linux "
+			    "net.ipv4.tcp_tw_reuse";
+		else
+			cause = "the client reused a port it held in TIME_WAIT "
+			    "(net.ipv4.tcp_tw_reuse, or an explicit bind "
+			    "with SO_REUSEADDR)";
+	} else {
+		cause = "the server accepted a SYN on a tuple it held in "
+		    "TIME_WAIT (allowed when the ISN or timestamp is newer); "
+		    "the client bound a port still in the server's TIME_WAIT";
+	}
+	(void)c;
+	return snprintf(buf, len, "2*MSL violation: the %s still held "
+	    "TIME_WAIT of connection %llu (entered %.3f s before the SYN, "
+	    "2*MSL = %.0f s); %s; %s", holder,
+	    (unsigned long long)f->previous_id, (double)f->duration / 1e9,
+	    2.0 * (double)f->msl / 1e9, cause, safe);
+}
+
+int
+det_finding_explain(const struct conn *c, const struct conn_finding *f,
+    char *buf, size_t len)
+{
+	switch (f->kind) {
+	case FIND_TWO_MSL_VIOLATION:
+		return explain_2msl(c, f, buf, len);
+	case FIND_OPEN_TUPLE_REUSE:
+		return snprintf(buf, len, "a SYN reused the tuple of "
+		    "connection %llu, which never closed (the other end was "
+		    "still %s, last seen %.3f s before): the client lost its "
+		    "socket silently (reboot, RST lost) or reused a port",
+		    (unsigned long long)f->previous_id,
+		    fsm_state_name((enum fsm_state)f->prev_state),
+		    (double)f->duration / 1e9);
+	case FIND_CLOSE_WAIT:
+		if (f->half_close)
+			return snprintf(buf, len, "CLOSE_WAIT %.3f s on the "
+			    "%s%s, but it kept sending data: a legitimate "
+			    "half close", (double)f->duration / 1e9,
+			    conn_side_name(f->side),
+			    f->open_at_end ? " (still open at capture end)" :
+			    "");
+		if (f->open_at_end)
+			return snprintf(buf, len, "the %s was still in "
+			    "CLOSE_WAIT at the end of the capture, %.3f s "
+			    "after the peer's FIN: the peer closed, and the "
+			    "application has not closed its socket",
+			    conn_side_name(f->side),
+			    (double)f->duration / 1e9);
+		return snprintf(buf, len, "the %s sat in CLOSE_WAIT for "
+		    "%.3f s: the peer closed, and the application was slow "
+		    "to close its socket", conn_side_name(f->side),
+		    (double)f->duration / 1e9);
+	case FIND_TIME_WAIT_PRESSURE:
+		return snprintf(buf, len, "TIME_WAIT pressure: the %s holds "
+		    "%lld TIME_WAIT sockets toward this server, near the "
+		    "ephemeral port range (\"Cannot assign requested "
+		    "address\" ahead)", conn_side_name(f->side),
+		    (long long)f->duration);
+	case FIND_EVICTED:
+		return snprintf(buf, len, "evicted by --max-flows: the table "
+		    "was full; states are as last seen");
+	default:
+		return snprintf(buf, len, "finding");
+	}
+}

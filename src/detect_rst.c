@@ -1,0 +1,223 @@
+/*
+ * detect_rst.c: every RST gets a class and a one-line explanation.
+ *
+ * The class is decided from the states of both endpoints just before the
+ * RST, as the observer reconstructed them, and from the segment the RST
+ * answered (the receiver's last segment).  Rules are tried in order; the
+ * first that matches wins.  A RST that carries no ACK and whose sequence
+ * number is the acknowledgement of the segment it answers is a
+ * "stateless" reset: Linux and the BSDs send it when no socket matches
+ * (RFC 9293 3.10.7.1), while an application's abort (SO_LINGER {1,0},
+ * close with unread data) leaves with RST|ACK from the live socket.
+ */
+#include <stdio.h>
+
+#include "detect.h"
+#include "seq.h"
+
+bool
+det_rst_acceptable(const struct conn *c, int from, const struct dec_seg *seg)
+{
+	const struct conn_ep *s = &c->ep[from], *r = &c->ep[!from];
+	uint32_t rcv_nxt, wnd;
+
+	switch (r->state) {
+	case FSM_ST_CLOSED:
+	case FSM_ST_LISTEN:
+		return true;
+	case FSM_ST_SYN_SENT:
+		/* RFC 9293 3.10.7.3: acceptable if it acknowledges our SYN. */
+		return !r->syn_seen || ((seg->flags & DEC_TH_ACK) &&
+		    seg->ack == r->iss + 1);
+	default:
+		break;
+	}
+	if (!r->seen && !s->snd_valid)
+		return true;
+	/* RFC 5961 3.2: RCV.NXT of the receiver, as far as we can tell. */
+	if (s->snd_valid && seg->seq == s->snd_nxt)
+		return true;
+	if (!r->ack_valid)
+		return !s->snd_valid;
+	rcv_nxt = r->last_ack;
+	if (seg->seq == rcv_nxt)
+		return true;
+	wnd = r->win;
+	if (r->wscale_ok && s->wscale_ok)
+		wnd <<= r->wscale;
+	if (wnd == 0)
+		wnd = 1;
+	/*
+	 * In the window but not exact draws a challenge ACK on a stack that
+	 * follows RFC 5961; we still call it acceptable, because data the
+	 * capture missed can move RCV.NXT beyond what we saw.
+	 */
+	return seq_in(seg->seq, rcv_nxt, rcv_nxt + wnd);
+}
+
+void
+det_rst_classify(const struct conn *c, int from, const struct dec_seg *seg,
+    bool acceptable, uint8_t answers, struct conn_rst *out)
+{
+	const struct conn_ep *s = &c->ep[from], *r = &c->ep[!from];
+	bool stateless, fin_acked;
+
+	out->at = seg->ts_ns;
+	out->pkt = 0;
+	out->from = (uint8_t)from;
+	out->sender_state = s->state;
+	out->receiver_state = r->state;
+	out->premature_from = FSM_ST_CLOSED;
+	out->answers = answers;
+	out->has_ack = (seg->flags & DEC_TH_ACK) != 0;
+	out->seq = seg->seq;
+	out->since = 0;
+	out->unread = false;
+	out->unread_bytes = 0;
+	stateless = !out->has_ack && r->ack_valid && seg->seq == r->last_ack;
+
+	if (!acceptable) {
+		out->cls = RST_OUT_OF_WINDOW;
+		return;
+	}
+	if (r->state == FSM_ST_SYN_SENT && s->state != FSM_ST_SYN_RECEIVED &&
+	    !fsm_synchronized((enum fsm_state)s->state)) {
+		out->cls = RST_REFUSED;
+		return;
+	}
+	/*
+	 * A RST from SYN_SENT to an ACK that does not cover its SYN: the ACK
+	 * belonged to another connection on the same tuple (a challenge ACK
+	 * from a peer still holding an older incarnation, RFC 5961 4), and
+	 * the sender has no state for it (RFC 9293 3.10.7.3).
+	 */
+	if (s->state == FSM_ST_SYN_SENT && (answers & DEC_TH_ACK) &&
+	    !(answers & DEC_TH_SYN)) {
+		out->cls = RST_HALF_OPEN;
+		return;
+	}
+	if (s->state == FSM_ST_TIME_WAIT) {
+		/*
+		 * Did it ever acknowledge the FIN that put it there?  If not,
+		 * and the RST answers that first FIN, TIME_WAIT never began:
+		 * the socket was gone in FIN_WAIT_2.  A RST to a retransmitted
+		 * FIN means the first one was taken (its ACK may have been
+		 * lost before the capture point).
+		 */
+		fin_acked = r->fin_seen && s->ack_valid &&
+		    seq_gt(s->last_ack, r->fin_seq);
+		out->cls = RST_AFTER_PREMATURE_CLOSE;
+		if (!fin_acked && r->fin_tx <= 1 && s->t_f2 != 0) {
+			out->premature_from = FSM_ST_FIN_WAIT_2;
+			out->sender_state = FSM_ST_FIN_WAIT_2;
+			out->since = seg->ts_ns - s->t_f2;
+		} else {
+			out->premature_from = FSM_ST_TIME_WAIT;
+			out->since = seg->ts_ns - s->t_tw;
+		}
+		return;
+	}
+	if (s->state == FSM_ST_FIN_WAIT_2 && (answers & DEC_TH_FIN) &&
+	    r->last_paylen == 0) {
+		out->cls = RST_AFTER_PREMATURE_CLOSE;
+		out->premature_from = FSM_ST_FIN_WAIT_2;
+		out->since = seg->ts_ns - s->t_f2;
+		return;
+	}
+	if (fsm_fin_sent((enum fsm_state)s->state) && r->last_paylen > 0) {
+		out->cls = RST_DATA_AFTER_CLOSE;
+		out->unread_bytes = (uint32_t)(s->data_after_fin > UINT32_MAX ?
+		    UINT32_MAX : s->data_after_fin);
+		return;
+	}
+	if (s->pkts <= 1 || s->state == FSM_ST_CLOSED ||
+	    (stateless && !fsm_fin_sent((enum fsm_state)s->state) &&
+	    fsm_synchronized((enum fsm_state)r->state))) {
+		out->cls = RST_HALF_OPEN;
+		return;
+	}
+	out->cls = RST_ABORT;
+	if (r->unanswered > 0 && !fsm_fin_sent((enum fsm_state)s->state)) {
+		out->unread = true;
+		out->unread_bytes = (uint32_t)(r->unanswered > UINT32_MAX ?
+		    UINT32_MAX : r->unanswered);
+	}
+}
+
+static const char *
+answered(uint8_t fl)
+{
+	if (fl & DEC_TH_SYN)
+		return (fl & DEC_TH_ACK) ? "a SYN-ACK" : "a SYN";
+	if (fl & DEC_TH_FIN)
+		return "a FIN";
+	if (fl & DEC_TH_RST)
+		return "a RST";
+	return "a segment";
+}
+
+int
+det_rst_explain(const struct conn_rst *r, char *buf, size_t len)
+{
+	const char *who = conn_side_name(r->from);
+	const char *peer = conn_side_name(!r->from);
+	double since = (double)r->since / 1e9;
+
+	switch (r->cls) {
+	case RST_REFUSED:
+		return snprintf(buf, len, "connection refused: the %s "
+		    "answered the SYN with RST (no listener on the port)", who);
+	case RST_ABORT:
+		if (r->unread)
+			return snprintf(buf, len, "abort: the %s reset a "
+			    "synchronized connection without FIN; %u bytes "
+			    "from the %s arrived after its last data, so "
+			    "likely close() with unread data in the receive "
+			    "buffer (Linux sends RST, not FIN), or "
+			    "SO_LINGER {1,0}", who, r->unread_bytes, peer);
+		return snprintf(buf, len, "abort: the %s reset a "
+		    "synchronized connection without FIN and had answered "
+		    "all data it received: SO_LINGER {1,0}, an application "
+		    "abort or a crash", who);
+	case RST_AFTER_PREMATURE_CLOSE:
+		if (r->premature_from == FSM_ST_FIN_WAIT_2)
+			return snprintf(buf, len, "RST after premature "
+			    "close: the %s's FIN had been acknowledged "
+			    "%.3f s before, but its socket was gone when "
+			    "the %s's FIN arrived: an orphaned FIN_WAIT_2 "
+			    "destroyed early (net.ipv4.tcp_fin_timeout, or "
+			    "no time-wait bucket: net.ipv4.tcp_max_tw_buckets "
+			    "overflow)", who, since, peer);
+		return snprintf(buf, len, "RST after premature close: the %s "
+		    "should have been in TIME_WAIT (entered %.3f s before) "
+		    "and would have acknowledged %s; it had already gone to "
+		    "CLOSED (net.ipv4.tcp_max_tw_buckets overflow, "
+		    "tcp_tw_recycle, or a stack with a short TIME_WAIT)",
+		    who, since, answered(r->answers));
+	case RST_DATA_AFTER_CLOSE:
+		return snprintf(buf, len, "data after close: the %s had "
+		    "closed (sent FIN) and reset the connection when %u "
+		    "bytes of the %s's data arrived (the application no "
+		    "longer reads)", who, r->unread_bytes, peer);
+	case RST_HALF_OPEN:
+		if (r->sender_state == FSM_ST_SYN_SENT)
+			return snprintf(buf, len, "half-open: the %s, in "
+			    "SYN_SENT, reset an ACK that did not acknowledge "
+			    "its SYN; the ACK belonged to an older connection "
+			    "the %s still held on this tuple (a challenge "
+			    "ACK, RFC 5961 4), which this RST clears", who,
+			    peer);
+		return snprintf(buf, len, "half-open: the %s had no state "
+		    "for this connection (%s) and answered %s with a "
+		    "stateless RST: a reboot, a vanished socket, or state "
+		    "lost in a middlebox", who,
+		    r->sender_state == FSM_ST_CLOSED ? "already closed" :
+		    "no socket", answered(r->answers));
+	case RST_OUT_OF_WINDOW:
+		return snprintf(buf, len, "out of window: sequence %u is not "
+		    "acceptable to the %s (RFC 5961 3.2), which ignores it: "
+		    "a stale duplicate or an injected RST", r->seq, peer);
+	default:
+		return snprintf(buf, len, "unclassified RST");
+	}
+}

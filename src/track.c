@@ -1,0 +1,889 @@
+/*
+ * track.c: the per-packet engine of the passive observer.
+ *
+ * Key design: one hash lookup per segment, then the segment is applied to
+ * both endpoints through the transition table (fsm.c).  Every live
+ * connection sits on an LRU list (idle timeout, --max-flows eviction);
+ * a connection with an endpoint in TIME_WAIT also sits on a FIFO ordered
+ * by its 2*MSL deadline, and one whose endpoints are both CLOSED lingers
+ * on a third FIFO for a few seconds to absorb late segments.  Timers run
+ * at the time of each packet and at the end of the capture, so memory
+ * follows the connections that are alive, not the length of the capture.
+ *
+ * The exceptions to the table (crossing FINs, restarting TIME_WAIT, a
+ * RST that is not acceptable, a TIME_WAIT that never was) are in
+ * apply_events(), one switch after the lookup.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "conn.h"
+#include "detect.h"
+#include "flowtab.h"
+#include "fsm.h"
+#include "seq.h"
+#include "track.h"
+
+enum { TL_NONE = 0, TL_TW, TL_DONE };
+
+struct clist {
+	struct conn	*head;
+	struct conn	*tail;
+};
+
+struct trk {
+	const struct sf_config *cfg;
+	struct det_agg	*agg;
+	struct trk_sink	sink;
+	struct flowtab	*ft;
+	struct trk_stats st;
+	uint64_t	next_id;
+	struct clist	lru;
+	struct clist	tl[3];		/* TL_TW and TL_DONE used */
+};
+
+static void	finish(struct trk *, struct conn *, enum trk_end, int64_t);
+
+/* ---- lists ---- */
+
+static void
+lru_unlink(struct clist *l, struct conn *c)
+{
+	if (c->lru_prev != NULL)
+		c->lru_prev->lru_next = c->lru_next;
+	else
+		l->head = c->lru_next;
+	if (c->lru_next != NULL)
+		c->lru_next->lru_prev = c->lru_prev;
+	else
+		l->tail = c->lru_prev;
+	c->lru_prev = c->lru_next = NULL;
+}
+
+static void
+lru_append(struct clist *l, struct conn *c)
+{
+	c->lru_next = NULL;
+	c->lru_prev = l->tail;
+	if (l->tail != NULL)
+		l->tail->lru_next = c;
+	else
+		l->head = c;
+	l->tail = c;
+}
+
+static void
+tl_unlink(struct trk *t, struct conn *c)
+{
+	struct clist *l;
+
+	if (c->tl_which == TL_NONE)
+		return;
+	l = &t->tl[c->tl_which];
+	if (c->tl_prev != NULL)
+		c->tl_prev->tl_next = c->tl_next;
+	else
+		l->head = c->tl_next;
+	if (c->tl_next != NULL)
+		c->tl_next->tl_prev = c->tl_prev;
+	else
+		l->tail = c->tl_prev;
+	c->tl_prev = c->tl_next = NULL;
+	c->tl_which = TL_NONE;
+}
+
+/* Put c at the tail of timer list which (moving it if it is on one). */
+static void
+tl_append(struct trk *t, struct conn *c, int which)
+{
+	struct clist *l = &t->tl[which];
+
+	tl_unlink(t, c);
+	c->tl_next = NULL;
+	c->tl_prev = l->tail;
+	if (l->tail != NULL)
+		l->tail->tl_next = c;
+	else
+		l->head = c;
+	l->tail = c;
+	c->tl_which = (uint8_t)which;
+}
+
+/* ---- states ---- */
+
+static bool
+both_closed(const struct conn *c)
+{
+	return c->ep[0].state == FSM_ST_CLOSED &&
+	    c->ep[1].state == FSM_ST_CLOSED;
+}
+
+static bool
+any_tw(const struct conn *c)
+{
+	return c->ep[0].state == FSM_ST_TIME_WAIT ||
+	    c->ep[1].state == FSM_ST_TIME_WAIT;
+}
+
+/* Place c on the right timer list after a state change. */
+static void
+retime(struct trk *t, struct conn *c)
+{
+	if (any_tw(c)) {
+		if (c->tl_which != TL_TW)
+			tl_append(t, c, TL_TW);
+	} else if (both_closed(c)) {
+		if (c->tl_which != TL_DONE)
+			tl_append(t, c, TL_DONE);
+	} else {
+		tl_unlink(t, c);
+	}
+}
+
+static void
+set_state(struct trk *t, struct conn *c, int side, enum fsm_state nx,
+    int64_t at, uint64_t pkt, uint8_t flags, bool from_peer, bool inferred)
+{
+	struct conn_ep *e = &c->ep[side];
+	enum fsm_state old = e->state;
+
+	if (nx == old)
+		return;
+	if (e->nstates > 0 && at > e->t_entered)
+		e->in_state[old] += at - e->t_entered;
+	e->t_entered = at;
+	e->state = (uint8_t)nx;
+	if (!conn_log_state(c, side, at, pkt, flags, from_peer, inferred,
+	    t->cfg->max_events))
+		t->st.events_dropped++;
+	if (old == FSM_ST_TIME_WAIT)
+		det_tw_change(t->agg, c, side, -1, at);
+	if (nx == FSM_ST_TIME_WAIT) {
+		e->t_tw = at;
+		e->tw_deadline = at + 2 * t->cfg->msl_ns;
+		det_tw_change(t->agg, c, side, +1, at);
+	} else if (nx == FSM_ST_FIN_WAIT_2) {
+		e->t_f2 = at;
+	}
+}
+
+/* Undo the last state record of an endpoint (a guess proven wrong). */
+static void
+pop_state(struct trk *t, struct conn *c, int side, int64_t at)
+{
+	struct conn_ep *e = &c->ep[side];
+	struct conn_state_rec *r;
+
+	if (e->nstates < 2)
+		return;
+	r = &e->states[e->nstates - 1];
+	if (r->state == FSM_ST_TIME_WAIT)
+		det_tw_change(t->agg, c, side, -1, at);
+	e->nstates--;
+	e->state = e->states[e->nstates - 1].state;
+	/* Give back the time booked to the state we return to. */
+	e->in_state[e->state] -= r->at - e->states[e->nstates - 1].at;
+	e->t_entered = e->states[e->nstates - 1].at;
+}
+
+/* End TIME_WAIT of the endpoints whose 2*MSL ran out by now. */
+static void
+expire_tw(struct trk *t, struct conn *c, int64_t now)
+{
+	int s;
+
+	for (s = 0; s < 2; s++) {
+		if (c->ep[s].state == FSM_ST_TIME_WAIT &&
+		    c->ep[s].tw_deadline <= now)
+			set_state(t, c, s, FSM_ST_CLOSED, c->ep[s].tw_deadline,
+			    0, 0, false, false);
+	}
+}
+
+/* ---- connections ---- */
+
+static struct conn *
+conn_create(struct trk *t, struct flow_slot *slot, int64_t now,
+    uint64_t pkt, const struct conn *keep)
+{
+	struct conn *c, *victim;
+
+	victim = t->lru.head;
+	if (victim != NULL && victim == keep)
+		victim = victim->lru_next;
+	if (t->cfg->max_flows != 0 && t->st.live >= t->cfg->max_flows &&
+	    victim != NULL) {
+		struct conn_finding f;
+
+		memset(&f, 0, sizeof(f));
+		f.kind = FIND_EVICTED;
+		f.at = now;
+		f.safe = -1;
+		conn_add_finding(victim, &f, t->cfg->max_events);
+		finish(t, victim, TRK_END_EVICTED, now);
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		t->st.alloc_failures++;
+		return NULL;
+	}
+	c->id = ++t->next_id;
+	c->first_seen = c->last_seen = now;
+	c->first_pkt = pkt;
+	c->slot = slot;
+	c->incarnation = slot->incarnations + 1;
+	c->previous_id = slot->last_id;
+	slot->incarnations++;
+	slot->last_id = c->id;
+	slot->conn = c;
+	lru_append(&t->lru, c);
+	t->st.connections++;
+	if (++t->st.live > t->st.peak_live)
+		t->st.peak_live = t->st.live;
+	return c;
+}
+
+/* Fill the endpoints' addresses; client is the sender when client_tx. */
+static void
+set_roles(struct conn *c, const struct dec_seg *seg, int dir, bool client_tx)
+{
+	struct conn_ep *cl = &c->ep[CONN_CLIENT], *sv = &c->ep[CONN_SERVER];
+
+	c->af = seg->af;
+	if (client_tx) {
+		c->client_kside = (uint8_t)dir;
+		memcpy(cl->addr, seg->src, 16);
+		cl->port = seg->sport;
+		memcpy(sv->addr, seg->dst, 16);
+		sv->port = seg->dport;
+	} else {
+		c->client_kside = (uint8_t)!dir;
+		memcpy(cl->addr, seg->dst, 16);
+		cl->port = seg->dport;
+		memcpy(sv->addr, seg->src, 16);
+		sv->port = seg->sport;
+	}
+}
+
+/*
+ * Guess which side is the server of a connection first seen mid-stream:
+ * a port below 1024 against one above it is the server's; otherwise the
+ * lower port.  Returns true if the sender looks like the client.
+ */
+static bool
+sender_is_client(const struct dec_seg *seg)
+{
+	if (seg->sport < 1024 && seg->dport >= 1024)
+		return false;
+	if (seg->dport < 1024 && seg->sport >= 1024)
+		return true;
+	return seg->sport >= seg->dport;
+}
+
+/* Initial states of a new connection from its first segment. */
+static void
+init_conn(struct trk *t, struct conn *c, const struct dec_seg *seg, int dir,
+    uint64_t pkt)
+{
+	uint8_t fl = seg->flags;
+	int64_t now = seg->ts_ns;
+	struct conn_ep *cl = &c->ep[CONN_CLIENT];
+
+	if ((fl & (DEC_TH_SYN | DEC_TH_RST)) == DEC_TH_SYN &&
+	    !(fl & DEC_TH_ACK)) {
+		set_roles(c, seg, dir, true);
+		return;
+	}
+	if ((fl & (DEC_TH_SYN | DEC_TH_ACK | DEC_TH_RST)) ==
+	    (DEC_TH_SYN | DEC_TH_ACK)) {
+		/* SYN-ACK first: the client's SYN went uncaptured. */
+		set_roles(c, seg, dir, false);
+		cl->syn_seen = true;
+		cl->iss = seg->ack - 1;
+		cl->snd_nxt = seg->ack;
+		cl->snd_valid = true;
+		set_state(t, c, CONN_CLIENT, FSM_ST_SYN_SENT, now, pkt, 0,
+		    false, true);
+		return;
+	}
+	set_roles(c, seg, dir, sender_is_client(seg));
+	c->roles_inferred = true;
+	c->partial = true;
+	set_state(t, c, CONN_CLIENT, FSM_ST_ESTABLISHED, now, pkt, 0, false,
+	    true);
+	set_state(t, c, CONN_SERVER, FSM_ST_ESTABLISHED, now, pkt, 0, false,
+	    true);
+}
+
+/*
+ * Does a pure SYN from `side` open a new incarnation of c's tuple?  Not
+ * when it retransmits the client's SYN, nor when it is the other half of
+ * a simultaneous open (RFC 9293 3.5, figure 8).
+ */
+static bool
+opens_new(const struct conn *c, int side, const struct dec_seg *seg)
+{
+	const struct conn_ep *s = &c->ep[side], *o = &c->ep[!side];
+
+	if (s->syn_seen && seg->seq == s->iss)
+		return false;
+	if (side == CONN_SERVER && !s->syn_seen &&
+	    o->state == FSM_ST_SYN_SENT &&
+	    (s->state == FSM_ST_CLOSED || s->state == FSM_ST_LISTEN))
+		return false;
+	return true;
+}
+
+static void
+view(const struct conn_ep *e, struct fsm_peer_view *v)
+{
+	v->state = (enum fsm_state)e->state;
+	v->syn_seen = e->syn_seen;
+	v->fin_seen = e->fin_seen;
+	v->iss = e->iss;
+	v->fin_seq = e->fin_seq;
+}
+
+/* Counters, sequence tracking and timestamps, before the state change. */
+static void
+account(struct trk *t, struct conn *c, int side, const struct dec_seg *seg)
+{
+	struct conn_ep *s = &c->ep[side], *r = &c->ep[!side];
+	uint8_t fl = seg->flags;
+	uint32_t end;
+	int64_t now = seg->ts_ns;
+
+	c->pkts++;
+	c->last_seen = now;
+	s->pkts++;
+	s->ip_bytes += seg->ip_bytes;
+	s->payload += seg->paylen;
+	if (!s->seen) {
+		s->seen = true;
+		s->t_first = now;
+	}
+	end = seg->seq + seg->paylen + ((fl & DEC_TH_SYN) ? 1 : 0) +
+	    ((fl & DEC_TH_FIN) ? 1 : 0);
+	if (!(fl & (DEC_TH_SYN | DEC_TH_RST)) && s->snd_valid) {
+		if (seg->paylen > 0 && seq_le(end, s->snd_nxt)) {
+			if (seg->paylen == 1 && end == s->snd_nxt &&
+			    !(fl & DEC_TH_FIN) && s->fin_seen == false &&
+			    r->ack_valid && r->last_ack == s->snd_nxt) {
+				s->keepalives++;
+				t->st.anomaly[TRK_AN_KEEPALIVE]++;
+			} else {
+				s->retransmits++;
+				t->st.anomaly[TRK_AN_DATA_RETRANSMIT]++;
+			}
+		} else if (seg->paylen == 0 && !(fl & DEC_TH_FIN) &&
+		    seg->seq + 1 == s->snd_nxt && !s->fin_seen) {
+			s->keepalives++;
+			t->st.anomaly[TRK_AN_KEEPALIVE]++;
+		} else if (seq_gt(seg->seq, s->snd_nxt)) {
+			t->st.anomaly[TRK_AN_OUT_OF_ORDER]++;
+		}
+	}
+	if (seg->paylen > 0) {
+		s->t_last_data = now;
+		s->unanswered += seg->paylen;
+		r->unanswered = 0;
+		if (s->fin_seen && seq_ge(seg->seq, s->fin_seq))
+			t->st.anomaly[TRK_AN_DATA_AFTER_FIN]++;
+		if (fsm_fin_sent((enum fsm_state)r->state) ||
+		    r->state == FSM_ST_CLOSED)
+			r->data_after_fin += seg->paylen;
+	}
+	if (!(fl & DEC_TH_RST)) {
+		if (!s->snd_valid || seq_gt(end, s->snd_nxt))
+			s->snd_nxt = end;
+		s->snd_valid = true;
+	}
+	if (fl & DEC_TH_ACK) {
+		if (!s->ack_valid || seq_gt(seg->ack, s->last_ack))
+			s->last_ack = seg->ack;
+		s->ack_valid = true;
+	}
+	s->win = seg->win;
+	if (seg->opt.has_ts) {
+		s->tsval = seg->opt.tsval;
+		s->ts_seen = true;
+	}
+	if ((fl & DEC_TH_SYN) && seg->opt.has_wscale) {
+		s->wscale_ok = true;
+		s->wscale = seg->opt.wscale > 14 ? 14 : seg->opt.wscale;
+	}
+}
+
+/* Handshake facts: SYN, SYN-ACK and ACK times and retransmissions. */
+static void
+handshake_facts(struct trk *t, struct conn *c, int side,
+    const struct dec_seg *seg)
+{
+	struct conn_ep *s = &c->ep[side], *r = &c->ep[!side];
+	uint8_t fl = seg->flags;
+	int64_t now = seg->ts_ns;
+
+	if ((fl & (DEC_TH_SYN | DEC_TH_RST)) == DEC_TH_SYN) {
+		if (s->syn_seen && seg->seq == s->iss) {
+			t->st.anomaly[TRK_AN_SYN_RETRANSMIT]++;
+			if (side == CONN_CLIENT && !(fl & DEC_TH_ACK))
+				c->syn_retx++;
+			else if (fl & DEC_TH_ACK)
+				c->synack_retx++;
+		} else {
+			s->iss = seg->seq;
+			s->syn_seen = true;
+			s->t_syn = now;
+		}
+		s->syn_tx++;
+		if (!(fl & DEC_TH_ACK)) {
+			if (side == CONN_CLIENT) {
+				if (c->t_syn == 0)
+					c->t_syn = now;
+				if (c->t_synack == 0)
+					c->t_syn_last = now;
+			} else if (r->state == FSM_ST_SYN_SENT) {
+				c->simultaneous_open = true;
+			}
+		} else if (side == CONN_SERVER && c->t_synack == 0) {
+			c->t_synack = now;
+		}
+		return;
+	}
+	if (side == CONN_CLIENT && (fl & DEC_TH_ACK) && !(fl & DEC_TH_RST) &&
+	    c->t_ack == 0 && c->t_synack != 0 && r->syn_seen &&
+	    seq_gt(seg->ack, r->iss))
+		c->t_ack = now;
+}
+
+static void
+report_rst(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
+    uint64_t pkt, bool acceptable)
+{
+	struct conn_rst r;
+
+	det_rst_classify(c, side, seg, acceptable, c->ep[!side].last_flags,
+	    &r);
+	r.pkt = pkt;
+	if (!conn_add_rst(c, &r, t->cfg->max_events))
+		c->rsts_dropped++;
+	if (t->sink.rst != NULL)
+		t->sink.rst(t->sink.arg, c, &r);
+	/*
+	 * A RST that answers the first FIN of the peer from "TIME_WAIT" shows
+	 * that TIME_WAIT never existed: the endpoint was destroyed in
+	 * FIN_WAIT_2 and the FIN found no socket.  Undo the guess.
+	 */
+	if (r.cls == RST_AFTER_PREMATURE_CLOSE &&
+	    r.premature_from == FSM_ST_FIN_WAIT_2 &&
+	    c->ep[side].state == FSM_ST_TIME_WAIT)
+		pop_state(t, c, side, seg->ts_ns);
+}
+
+static void
+apply_events(struct trk *t, struct conn *c, int side,
+    const struct dec_seg *seg, uint64_t pkt, const struct fsm_events *ev,
+    bool rst_ok)
+{
+	struct conn_ep *s = &c->ep[side], *r = &c->ep[!side];
+	int64_t now = seg->ts_ns;
+	enum fsm_state nx;
+	unsigned i;
+	bool covers;
+
+	for (i = 0; i < ev->nsnd; i++) {
+		nx = fsm_lookup((enum fsm_state)s->state, ev->snd[i]);
+		switch (ev->snd[i]) {
+		case FSM_EV_SND_FIN:
+			covers = r->fin_seen && (seg->flags & DEC_TH_ACK) &&
+			    seg->ack == r->fin_seq + 1;
+			if (s->state == FSM_ST_CLOSE_WAIT && !covers) {
+				/*
+				 * The FIN left before the peer's FIN
+				 * arrived: the FINs crossed (RFC 9293
+				 * 3.6, figure 13).  The sender was never
+				 * in CLOSE_WAIT: ESTABLISHED, FIN_WAIT_1,
+				 * then CLOSING.
+				 */
+				pop_state(t, c, side, now);
+				set_state(t, c, side, FSM_ST_FIN_WAIT_1, now,
+				    pkt, seg->flags, false, false);
+				set_state(t, c, side, FSM_ST_CLOSING, now,
+				    pkt, seg->flags, false, true);
+				c->simultaneous_close = true;
+				continue;
+			}
+			if (s->state == FSM_ST_ESTABLISHED &&
+			    r->state == FSM_ST_FIN_WAIT_1 && !covers)
+				c->simultaneous_close = true;
+			break;
+		case FSM_EV_SND_RST:
+			if (!rst_ok)
+				continue;
+			/*
+			 * SYN_SENT resets a stray ACK and keeps waiting for
+			 * its SYN-ACK (RFC 9293 3.10.7.3, first check).
+			 */
+			if (s->state == FSM_ST_SYN_SENT &&
+			    c->nrsts > 0 &&
+			    c->rsts[c->nrsts - 1].cls == RST_HALF_OPEN)
+				continue;
+			break;
+		default:
+			break;
+		}
+		if (nx == FSM_ST_INVALID) {
+			t->st.anomaly[TRK_AN_INVALID_TRANSITION]++;
+			t->st.invalid_by_event[ev->snd[i]]++;
+			continue;
+		}
+		if (nx == FSM_ST_SAME)
+			continue;
+		set_state(t, c, side, nx, now, pkt, seg->flags, false,
+		    ev->snd[i] == FSM_EV_SND_ACK);
+	}
+	for (i = 0; i < ev->nrcv; i++) {
+		nx = fsm_lookup((enum fsm_state)r->state, ev->rcv[i]);
+		switch (ev->rcv[i]) {
+		case FSM_EV_RCV_FIN:
+			if (r->t_rcv_fin == 0)
+				r->t_rcv_fin = now;
+			if (ev->fin_retransmit)
+				t->st.anomaly[TRK_AN_FIN_RETRANSMIT]++;
+			if (r->state == FSM_ST_TIME_WAIT && ev->fin_retransmit) {
+				/* RFC 9293 3.10.7.4: restart the 2*MSL timer. */
+				r->tw_deadline = now + 2 * t->cfg->msl_ns;
+				tl_append(t, c, TL_TW);
+				continue;
+			}
+			break;
+		case FSM_EV_RCV_ACK_FIN:
+			if (!r->fin_acked) {
+				r->fin_acked = true;
+				r->t_fin_ack = now;
+			}
+			break;
+		case FSM_EV_RCV_RST:
+			if (!rst_ok) {
+				t->st.anomaly[TRK_AN_RST_IGNORED]++;
+				continue;
+			}
+			break;
+		default:
+			break;
+		}
+		if (nx == FSM_ST_INVALID) {
+			t->st.anomaly[TRK_AN_INVALID_TRANSITION]++;
+			t->st.invalid_by_event[ev->rcv[i]]++;
+			continue;
+		}
+		if (nx == FSM_ST_SAME)
+			continue;
+		set_state(t, c, !side, nx, now, pkt, seg->flags, true, false);
+	}
+}
+
+static void
+apply(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
+    uint64_t pkt)
+{
+	struct conn_ep *s = &c->ep[side];
+	struct fsm_peer_view sv, rv;
+	struct fsm_events ev;
+	struct fsm_seg fs;
+	bool rst_ok = true;
+
+	lru_unlink(&t->lru, c);
+	lru_append(&t->lru, c);
+	if (both_closed(c))
+		t->st.anomaly[TRK_AN_SEG_AFTER_CLOSE]++;
+	account(t, c, side, seg);
+	handshake_facts(t, c, side, seg);
+	fs.flags = seg->flags;
+	fs.seq = seg->seq;
+	fs.ack = seg->ack;
+	fs.paylen = seg->paylen;
+	view(&c->ep[side], &sv);
+	view(&c->ep[!side], &rv);
+	fsm_classify(&fs, &sv, &rv, &ev);
+	if (seg->flags & DEC_TH_RST) {
+		rst_ok = det_rst_acceptable(c, side, seg);
+		report_rst(t, c, side, seg, pkt, rst_ok);
+		s->rst_tx++;
+	}
+	if ((seg->flags & DEC_TH_FIN) && !(seg->flags & DEC_TH_RST)) {
+		s->fin_tx++;
+		if (!ev.fin_retransmit) {
+			s->fin_seen = true;
+			s->fin_seq = seg->seq + seg->paylen;
+			if (s->t_fin == 0)
+				s->t_fin = seg->ts_ns;
+		}
+	}
+	apply_events(t, c, side, seg, pkt, &ev, rst_ok);
+	s->last_flags = seg->flags;
+	s->last_paylen = seg->paylen;
+	s->last_seq = seg->seq;
+	retime(t, c);
+}
+
+/* ---- finishing ---- */
+
+static void
+finish(struct trk *t, struct conn *c, enum trk_end why, int64_t at)
+{
+	struct flow_slot *slot = c->slot;
+	int s;
+
+	lru_unlink(&t->lru, c);
+	tl_unlink(t, c);
+	if (slot != NULL && slot->conn == c) {
+		slot->conn = NULL;
+		flow_tomb(t->ft, slot, at + 2 * t->cfg->msl_ns);
+	}
+	c->slot = NULL;
+	if (why == TRK_END_SUPERSEDED || why == TRK_END_EVICTED)
+		c->t_end = at;
+	for (s = 0; s < 2; s++) {
+		struct conn_ep *e = &c->ep[s];
+
+		if (e->nstates > 0 && at > e->t_entered)
+			e->in_state[e->state] += at - e->t_entered;
+		if (e->state == FSM_ST_TIME_WAIT && why != TRK_END_CAPTURE)
+			det_tw_change(t->agg, c, s, -1, at);
+	}
+	c->end_why = (uint8_t)why;
+	c->evicted = why == TRK_END_EVICTED;
+	c->idle_expired = why == TRK_END_IDLE;
+	c->superseded = why == TRK_END_SUPERSEDED;
+	c->finished = true;
+	det_handshake_finish(c);
+	det_close_finish(c);
+	det_agg_conn(t->agg, c, at);
+	t->st.ended[why]++;
+	if (t->sink.conn != NULL)
+		t->sink.conn(t->sink.arg, c, why);
+	t->st.live--;
+	conn_free_members(c);
+	free(c);
+}
+
+void
+trk_advance(struct trk *t, int64_t now)
+{
+	struct conn *c;
+	int64_t dl;
+
+	while ((c = t->tl[TL_TW].head) != NULL) {
+		dl = INT64_MAX;
+		if (c->ep[0].state == FSM_ST_TIME_WAIT)
+			dl = c->ep[0].tw_deadline;
+		if (c->ep[1].state == FSM_ST_TIME_WAIT &&
+		    c->ep[1].tw_deadline < dl)
+			dl = c->ep[1].tw_deadline;
+		if (dl > now)
+			break;
+		expire_tw(t, c, now);
+		tl_unlink(t, c);
+		retime(t, c);
+	}
+	while ((c = t->tl[TL_DONE].head) != NULL &&
+	    c->last_seen + t->cfg->linger_ns <= now)
+		finish(t, c, TRK_END_CLOSED, c->last_seen + t->cfg->linger_ns);
+	while ((c = t->lru.head) != NULL &&
+	    c->last_seen + t->cfg->idle_ns <= now) {
+		if (both_closed(c))
+			finish(t, c, TRK_END_CLOSED, now);
+		else
+			finish(t, c, TRK_END_IDLE, c->last_seen +
+			    t->cfg->idle_ns);
+	}
+	flow_tomb_expire(t->ft, now);
+}
+
+/* ---- API ---- */
+
+struct trk *
+trk_new(const struct sf_config *cfg, struct det_agg *agg,
+    const struct trk_sink *sink)
+{
+	struct trk *t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->cfg = cfg;
+	t->agg = agg;
+	if (sink != NULL)
+		t->sink = *sink;
+	if ((t->ft = flow_new(4096)) == NULL) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void
+trk_free(struct trk *t)
+{
+	struct conn *c, *next;
+
+	if (t == NULL)
+		return;
+	for (c = t->lru.head; c != NULL; c = next) {
+		next = c->lru_next;
+		conn_free_members(c);
+		free(c);
+	}
+	flow_free(t->ft);
+	free(t);
+}
+
+void
+trk_segment(struct trk *t, const struct dec_seg *seg, uint64_t pkt)
+{
+	struct flow_key key;
+	struct flow_slot *slot;
+	struct conn *c, *old;
+	uint32_t h;
+	int dir, side;
+	int64_t now = seg->ts_ns;
+	bool syn;
+
+	t->st.segments++;
+	if (t->st.first_ts == 0 || now < t->st.first_ts)
+		t->st.first_ts = now;
+	if (now > t->st.last_ts)
+		t->st.last_ts = now;
+	trk_advance(t, now);
+
+	flow_key_make(seg, &key, &dir);
+	h = flow_key_hash(&key);
+	slot = flow_find(t->ft, &key, h);
+	syn = (seg->flags & (DEC_TH_SYN | DEC_TH_ACK | DEC_TH_RST)) ==
+	    DEC_TH_SYN;
+	c = slot != NULL ? slot->conn : NULL;
+
+	if (c != NULL) {
+		expire_tw(t, c, now);
+		retime(t, c);
+		side = dir == c->client_kside ? CONN_CLIENT : CONN_SERVER;
+		if (syn && opens_new(c, side, seg)) {
+			old = c;
+			if ((c = conn_create(t, slot, now, pkt, old)) == NULL) {
+				slot->conn = old;
+				return;
+			}
+			init_conn(t, c, seg, dir, pkt);
+			det_reuse(old, c, seg, t->cfg->msl_ns,
+			    t->cfg->max_events);
+			old->slot = NULL;
+			finish(t, old, TRK_END_SUPERSEDED, now);
+			if (t->sink.finding != NULL && c->nfindings > 0)
+				t->sink.finding(t->sink.arg, c,
+				    &c->findings[c->nfindings - 1]);
+		}
+	} else {
+		if (slot == NULL &&
+		    (slot = flow_insert(t->ft, &key, h)) == NULL) {
+			t->st.alloc_failures++;
+			return;
+		}
+		if ((c = conn_create(t, slot, now, pkt, NULL)) == NULL) {
+			if (slot->incarnations == 0)
+				flow_remove(t->ft, slot);
+			return;
+		}
+		init_conn(t, c, seg, dir, pkt);
+	}
+	side = dir == c->client_kside ? CONN_CLIENT : CONN_SERVER;
+	apply(t, c, side, seg, pkt);
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	const struct conn *x = *(struct conn *const *)a;
+	const struct conn *y = *(struct conn *const *)b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void
+trk_finish(struct trk *t)
+{
+	struct conn **v, *c;
+	size_t n = 0, i;
+	int64_t end = t->st.last_ts;
+
+	trk_advance(t, end);
+	for (c = t->lru.head; c != NULL; c = c->lru_next)
+		n++;
+	if (n == 0)
+		return;
+	if ((v = malloc(n * sizeof(*v))) == NULL) {
+		t->st.alloc_failures++;
+		while ((c = t->lru.head) != NULL)
+			finish(t, c, both_closed(c) ? TRK_END_CLOSED :
+			    TRK_END_CAPTURE, end);
+		return;
+	}
+	for (i = 0, c = t->lru.head; c != NULL; c = c->lru_next)
+		v[i++] = c;
+	qsort(v, n, sizeof(*v), cmp_id);
+	for (i = 0; i < n; i++)
+		finish(t, v[i], both_closed(v[i]) ? TRK_END_CLOSED :
+		    TRK_END_CAPTURE, end);
+	free(v);
+}
+
+void
+trk_foreach(struct trk *t, void (*fn)(void *, const struct conn *),
+    void *arg)
+{
+	struct conn *c;
+
+	for (c = t->lru.head; c != NULL; c = c->lru_next)
+		fn(arg, c);
+}
+
+const struct trk_stats *
+trk_stats(const struct trk *t)
+{
+	return &t->st;
+}
+
+const char *
+trk_end_name(enum trk_end why)
+{
+	static const char *const names[] = {
+		[TRK_END_CLOSED] = "closed",
+		[TRK_END_SUPERSEDED] = "superseded",
+		[TRK_END_IDLE] = "idle",
+		[TRK_END_EVICTED] = "evicted",
+		[TRK_END_CAPTURE] = "capture_end",
+	};
+
+	if ((unsigned)why > TRK_END_CAPTURE)
+		return "unknown";
+	return names[why];
+}
+
+const char *
+trk_anomaly_name(enum trk_anomaly an)
+{
+	static const char *const names[TRK_AN_MAX] = {
+		[TRK_AN_INVALID_TRANSITION] = "invalid_transition",
+		[TRK_AN_SYN_RETRANSMIT] = "syn_retransmit",
+		[TRK_AN_FIN_RETRANSMIT] = "fin_retransmit",
+		[TRK_AN_DATA_RETRANSMIT] = "data_retransmit",
+		[TRK_AN_KEEPALIVE] = "keepalive",
+		[TRK_AN_OUT_OF_ORDER] = "out_of_order",
+		[TRK_AN_RST_IGNORED] = "rst_ignored",
+		[TRK_AN_DATA_AFTER_FIN] = "data_after_fin",
+		[TRK_AN_SEG_AFTER_CLOSE] = "segment_after_close",
+	};
+
+	if ((unsigned)an >= TRK_AN_MAX)
+		return "unknown";
+	return names[an];
+}

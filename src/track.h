@@ -1,0 +1,86 @@
+/*
+ * track.h: the per-packet engine.  It looks a segment up in the flow
+ * table, decides which incarnation it belongs to, applies it to both
+ * endpoints' state machines, runs the detectors on the way, and hands
+ * every finished connection to the reports.
+ */
+#ifndef SYNFIN_TRACK_H
+#define SYNFIN_TRACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conn.h"
+#include "decode.h"
+
+struct sf_config;
+struct det_agg;
+
+/* Why a connection left the table. */
+enum trk_end {
+	TRK_END_CLOSED = 0,	/* both endpoints CLOSED */
+	TRK_END_SUPERSEDED,	/* a new incarnation took the tuple */
+	TRK_END_IDLE,		/* --idle-timeout */
+	TRK_END_EVICTED,	/* --max-flows */
+	TRK_END_CAPTURE		/* still open when the capture ended */
+};
+
+/* Where finished connections go (the reports). */
+struct trk_sink {
+	void	(*conn)(void *arg, const struct conn *c, enum trk_end why);
+	/* A verdict as it happens (live mode); may be NULL. */
+	void	(*rst)(void *arg, const struct conn *c,
+		    const struct conn_rst *r);
+	void	(*finding)(void *arg, const struct conn *c,
+		    const struct conn_finding *f);
+	void	*arg;
+};
+
+/* Anomalies the engine counts (never a false transition). */
+enum trk_anomaly {
+	TRK_AN_INVALID_TRANSITION = 0,
+	TRK_AN_SYN_RETRANSMIT,
+	TRK_AN_FIN_RETRANSMIT,
+	TRK_AN_DATA_RETRANSMIT,
+	TRK_AN_KEEPALIVE,
+	TRK_AN_OUT_OF_ORDER,
+	TRK_AN_RST_IGNORED,
+	TRK_AN_DATA_AFTER_FIN,
+	TRK_AN_SEG_AFTER_CLOSE,
+	TRK_AN_MAX
+};
+
+struct trk_stats {
+	uint64_t	segments;
+	uint64_t	connections;
+	uint64_t	live;
+	uint64_t	peak_live;
+	uint64_t	ended[TRK_END_CAPTURE + 1];
+	uint64_t	anomaly[TRK_AN_MAX];
+	uint64_t	invalid_by_event[FSM_EV_MAX];
+	uint64_t	events_dropped;
+	uint64_t	alloc_failures;
+	int64_t		first_ts;
+	int64_t		last_ts;
+};
+
+struct trk;
+
+struct trk	*trk_new(const struct sf_config *cfg, struct det_agg *agg,
+		    const struct trk_sink *sink);
+void		trk_free(struct trk *t);
+/* Apply one segment (pktno counts every packet read, 1-based). */
+void		trk_segment(struct trk *t, const struct dec_seg *seg,
+		    uint64_t pktno);
+/* Run timers up to now (TIME_WAIT expiry, idle, closed linger). */
+void		trk_advance(struct trk *t, int64_t now);
+/* End of input: finish every connection left, in id order. */
+void		trk_finish(struct trk *t);
+/* Visit the live connections (for a periodic netstat view). */
+void		trk_foreach(struct trk *t,
+		    void (*fn)(void *arg, const struct conn *c), void *arg);
+const struct trk_stats *trk_stats(const struct trk *t);
+const char	*trk_end_name(enum trk_end why);
+const char	*trk_anomaly_name(enum trk_anomaly an);
+
+#endif /* SYNFIN_TRACK_H */

@@ -1,0 +1,432 @@
+/*
+ * check_track.c: the engine and detectors on hand-built segments: a
+ * normal close, each RST class, 2*MSL reuse, CLOSE_WAIT, and the near
+ * misses that must NOT give a verdict (an intact TIME_WAIT that ACKs a
+ * retransmitted FIN, reuse after 2*MSL, a CLOSE_WAIT under threshold).
+ */
+#include <string.h>
+
+#include <check.h>
+
+#include "cfg.h"
+#include "check_suites.h"
+#include "detect.h"
+#include "track.h"
+
+#define S	1000000000LL
+#define MS	1000000LL
+#define T0	(1700000000LL * S)
+
+/* What the sink saw of each finished connection. */
+struct seen {
+	uint64_t	id, prev;
+	uint32_t	inc;
+	int		hs, cl, closer, why;
+	int		final[2];
+	int		nrst, rst_cls[4], premature[4];
+	int		nfind, kind[4], safe[4], basis[4], holder[4];
+	int64_t		dur[4];
+	int64_t		in_tw[2];
+};
+
+static struct seen seen[16];
+static int nseen;
+static struct sf_config cfg;
+static struct det_agg *agg;
+static struct trk *trk;
+static uint64_t pktno;
+
+static void
+on_conn(void *arg, const struct conn *c, enum trk_end why)
+{
+	struct seen *s = &seen[nseen++];
+	uint32_t i;
+
+	(void)arg;
+	memset(s, 0, sizeof(*s));
+	s->id = c->id;
+	s->prev = c->previous_id;
+	s->inc = c->incarnation;
+	s->hs = c->hs_status;
+	s->cl = c->close_status;
+	s->closer = c->active_closer;
+	s->why = why;
+	s->final[0] = c->ep[0].state;
+	s->final[1] = c->ep[1].state;
+	s->in_tw[0] = c->ep[0].in_state[FSM_ST_TIME_WAIT];
+	s->in_tw[1] = c->ep[1].in_state[FSM_ST_TIME_WAIT];
+	for (i = 0; i < c->nrsts && i < 4; i++) {
+		s->rst_cls[i] = c->rsts[i].cls;
+		s->premature[i] = c->rsts[i].premature_from;
+	}
+	s->nrst = (int)c->nrsts;
+	for (i = 0; i < c->nfindings && i < 4; i++) {
+		s->kind[i] = c->findings[i].kind;
+		s->safe[i] = c->findings[i].safe;
+		s->basis[i] = c->findings[i].basis;
+		s->holder[i] = c->findings[i].side;
+		s->dur[i] = c->findings[i].duration;
+	}
+	s->nfind = (int)c->nfindings;
+}
+
+static void
+setup(void)
+{
+	struct trk_sink sink;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.msl_ns = 30 * S;
+	cfg.idle_ns = 3600 * S;
+	cfg.close_wait_ns = 1 * S;
+	cfg.linger_ns = 5 * S;
+	cfg.max_events = 64;
+	cfg.port_lo = 32768;
+	cfg.port_hi = 60999;
+	memset(&sink, 0, sizeof(sink));
+	sink.conn = on_conn;
+	agg = det_agg_new(&cfg);
+	trk = trk_new(&cfg, agg, &sink);
+	nseen = 0;
+	pktno = 0;
+}
+
+static void
+teardown(void)
+{
+	trk_free(trk);
+	det_agg_free(agg);
+}
+
+/* Client 10.0.0.1:40000, server 10.0.0.2:80; c2s chooses the sender. */
+static void
+seg(int c2s, int64_t t, uint8_t flags, uint32_t seq, uint32_t ack,
+    uint32_t len)
+{
+	struct dec_seg s;
+	static const uint8_t a[4] = { 10, 0, 0, 1 }, b[4] = { 10, 0, 0, 2 };
+
+	memset(&s, 0, sizeof(s));
+	s.af = 4;
+	s.ts_ns = T0 + t;
+	memcpy(s.src, c2s ? a : b, 4);
+	memcpy(s.dst, c2s ? b : a, 4);
+	s.sport = c2s ? 40000 : 80;
+	s.dport = c2s ? 80 : 40000;
+	s.flags = flags;
+	s.seq = seq;
+	s.ack = ack;
+	s.paylen = len;
+	s.win = 65535;
+	s.ip_bytes = 40 + len;
+	trk_segment(trk, &s, ++pktno);
+}
+
+#define A	DEC_TH_ACK
+#define F	(DEC_TH_FIN | DEC_TH_ACK)
+#define R	DEC_TH_RST
+
+/* Handshake (client ISN 100, server ISN 5000) and one request. */
+static void
+open_conn(int64_t t, uint32_t ciss)
+{
+	seg(1, t, DEC_TH_SYN, ciss, 0, 0);
+	seg(0, t + 1 * MS, DEC_TH_SYN | A, 5000, ciss + 1, 0);
+	seg(1, t + 2 * MS, A, ciss + 1, 5001, 0);
+	seg(1, t + 3 * MS, A | DEC_TH_PSH, ciss + 1, 5001, 10);
+	seg(0, t + 4 * MS, A, 5001, ciss + 11, 0);
+}
+
+/* Client closes first: FIN, ACK, FIN, ACK. */
+static void
+close_client_first(int64_t t, uint32_t ciss)
+{
+	seg(1, t, F, ciss + 11, 5001, 0);
+	seg(0, t + 1 * MS, A, 5001, ciss + 12, 0);
+	seg(0, t + 2 * MS, F, 5001, ciss + 12, 0);
+	seg(1, t + 3 * MS, A, ciss + 12, 5002, 0);
+}
+
+START_TEST(test_normal_close)
+{
+	open_conn(0, 100);
+	close_client_first(100 * MS, 100);
+	trk_finish(trk);
+	ck_assert_int_eq(nseen, 1);
+	ck_assert_int_eq(seen[0].hs, HS_COMPLETE);
+	ck_assert_int_eq(seen[0].cl, CL_NORMAL);
+	ck_assert_int_eq(seen[0].closer, 1);
+	ck_assert_int_eq(seen[0].final[CONN_CLIENT], FSM_ST_TIME_WAIT);
+	ck_assert_int_eq(seen[0].final[CONN_SERVER], FSM_ST_CLOSED);
+	ck_assert_int_eq(seen[0].nrst, 0);
+	ck_assert_int_eq(seen[0].why, TRK_END_CAPTURE);
+}
+END_TEST
+
+START_TEST(test_tw_expires)
+{
+	open_conn(0, 100);
+	close_client_first(100 * MS, 100);
+	/* An unrelated packet 61 s later runs the timers. */
+	seg(1, 70 * S, DEC_TH_SYN, 9, 0, 0);
+	ck_assert_int_ge(nseen, 1);
+	ck_assert_int_eq(seen[0].final[CONN_CLIENT], FSM_ST_CLOSED);
+	ck_assert_int_eq(seen[0].in_tw[CONN_CLIENT], 60 * S);
+	trk_finish(trk);
+}
+END_TEST
+
+START_TEST(test_tw_intact_near_miss)
+{
+	open_conn(0, 100);
+	seg(1, 100 * MS, F, 111, 5001, 0);
+	seg(0, 101 * MS, A, 5001, 112, 0);
+	seg(0, 102 * MS, F, 5001, 112, 0);
+	/* The final ACK is lost; the server retransmits its FIN. */
+	seg(0, 302 * MS, F, 5001, 112, 0);
+	seg(1, 303 * MS, A, 112, 5002, 0);
+	trk_finish(trk);
+	ck_assert_int_eq(nseen, 1);
+	ck_assert_int_eq(seen[0].nrst, 0);
+	ck_assert_int_eq(seen[0].final[CONN_CLIENT], FSM_ST_TIME_WAIT);
+	ck_assert_int_eq(seen[0].final[CONN_SERVER], FSM_ST_CLOSED);
+}
+END_TEST
+
+START_TEST(test_premature_tw)
+{
+	open_conn(0, 100);
+	seg(1, 100 * MS, F, 111, 5001, 0);
+	seg(0, 101 * MS, A, 5001, 112, 0);
+	seg(0, 102 * MS, F, 5001, 112, 0);
+	seg(1, 103 * MS, A, 112, 5002, 0);
+	/* Retransmitted FIN answered by a stateless RST. */
+	seg(0, 302 * MS, F, 5001, 112, 0);
+	seg(1, 303 * MS, R, 112, 0, 0);
+	trk_finish(trk);
+	ck_assert_int_eq(seen[0].nrst, 1);
+	ck_assert_int_eq(seen[0].rst_cls[0], RST_AFTER_PREMATURE_CLOSE);
+	ck_assert_int_eq(seen[0].premature[0], FSM_ST_TIME_WAIT);
+}
+END_TEST
+
+START_TEST(test_premature_fw2)
+{
+	open_conn(0, 100);
+	seg(1, 100 * MS, F, 111, 5001, 0);
+	seg(0, 101 * MS, A, 5001, 112, 0);
+	/* The server's first FIN finds no socket: RST, no ACK of it. */
+	seg(0, 500 * MS, F, 5001, 112, 0);
+	seg(1, 501 * MS, R, 112, 0, 0);
+	trk_finish(trk);
+	ck_assert_int_eq(seen[0].rst_cls[0], RST_AFTER_PREMATURE_CLOSE);
+	ck_assert_int_eq(seen[0].premature[0], FSM_ST_FIN_WAIT_2);
+	ck_assert_int_eq(seen[0].final[CONN_CLIENT], FSM_ST_CLOSED);
+}
+END_TEST
+
+START_TEST(test_refused)
+{
+	seg(1, 0, DEC_TH_SYN, 100, 0, 0);
+	seg(0, 1 * MS, R | A, 0, 101, 0);
+	trk_finish(trk);
+	ck_assert_int_eq(seen[0].hs, HS_REFUSED);
+	ck_assert_int_eq(seen[0].rst_cls[0], RST_REFUSED);
+	ck_assert_int_eq(seen[0].final[CONN_CLIENT], FSM_ST_CLOSED);
+}
+END_TEST
+
+START_TEST(test_syn_timeout)
+{
+	seg(1, 0, DEC_TH_SYN, 100, 0, 0);
+	seg(1, 1 * S, DEC_TH_SYN, 100, 0, 0);
+	seg(1, 3 * S, DEC_TH_SYN, 100, 0, 0);
+	trk_finish(trk);
+	ck_assert_int_eq(nseen, 1);
+	ck_assert_int_eq(seen[0].hs, HS_TIMEOUT);
+}
+END_TEST
+
+START_TEST(test_abort_and_data_after_close)
+{
+	open_conn(0, 100);
+	seg(1, 50 * MS, R | A, 111, 5001, 0);
+	trk_finish(trk);
+	ck_assert_int_eq(seen[0].rst_cls[0], RST_ABORT);
+	ck_assert_int_eq(seen[0].cl, CL_RESET);
+}
+END_TEST
+
+START_TEST(test_data_after_close)
+{
+	open_conn(0, 100);
+	/* The server closes, then the client's data meets a RST. */
+	seg(0, 10 * MS, F, 5001, 111, 0);
+	seg(1, 11 * MS, A, 111, 5002, 0);
+	seg(1, 20 * MS, A | DEC_TH_PSH, 111, 5002, 20);
+	seg(0, 21 * MS, R, 5002, 0, 0);
+	trk_finish(trk);
+	ck_assert_int_eq(seen[0].rst_cls[0], RST_DATA_AFTER_CLOSE);
+}
+END_TEST
+
+START_TEST(test_out_of_window)
+{
+	open_conn(0, 100);
+	seg(0, 10 * MS, R, 5001 + 3000000, 0, 0);
+	trk_finish(trk);
+	ck_assert_int_eq(seen[0].rst_cls[0], RST_OUT_OF_WINDOW);
+	/* Ignored: the connection stays established. */
+	ck_assert_int_eq(seen[0].final[CONN_CLIENT], FSM_ST_ESTABLISHED);
+	ck_assert_int_eq(seen[0].cl, CL_OPEN);
+}
+END_TEST
+
+START_TEST(test_2msl_violation_safe)
+{
+	open_conn(0, 100);
+	close_client_first(100 * MS, 100);
+	/* The same tuple again 2 s later, ISN above the old snd_nxt. */
+	open_conn(2 * S, 100 + 112 + 65537);
+	trk_finish(trk);
+	ck_assert_int_eq(nseen, 2);
+	ck_assert_int_eq(seen[1].inc, 2);
+	ck_assert_uint_eq(seen[1].prev, seen[0].id);
+	ck_assert_int_eq(seen[1].nfind, 1);
+	ck_assert_int_eq(seen[1].kind[0], FIND_TWO_MSL_VIOLATION);
+	ck_assert_int_eq(seen[1].holder[0], CONN_CLIENT);
+	ck_assert_int_eq(seen[1].safe[0], 1);
+	ck_assert_int_eq(seen[1].basis[0], 1);
+	ck_assert_int_eq(seen[0].why, TRK_END_SUPERSEDED);
+	ck_assert_int_eq(seen[0].final[CONN_CLIENT], FSM_ST_TIME_WAIT);
+}
+END_TEST
+
+START_TEST(test_2msl_violation_unsafe)
+{
+	open_conn(0, 100);
+	close_client_first(100 * MS, 100);
+	open_conn(2 * S, 50);
+	trk_finish(trk);
+	ck_assert_int_eq(seen[1].kind[0], FIND_TWO_MSL_VIOLATION);
+	ck_assert_int_eq(seen[1].safe[0], 0);
+}
+END_TEST
+
+START_TEST(test_reuse_after_2msl_near_miss)
+{
+	open_conn(0, 100);
+	close_client_first(100 * MS, 100);
+	open_conn(61 * S, 100000);
+	trk_finish(trk);
+	ck_assert_int_eq(nseen, 2);
+	ck_assert_int_eq(seen[1].inc, 2);
+	ck_assert_uint_eq(seen[1].prev, seen[0].id);
+	ck_assert_int_eq(seen[1].nfind, 0);
+}
+END_TEST
+
+START_TEST(test_open_tuple_reuse)
+{
+	open_conn(0, 100);
+	open_conn(5 * S, 90000);
+	trk_finish(trk);
+	ck_assert_int_eq(seen[1].kind[0], FIND_OPEN_TUPLE_REUSE);
+}
+END_TEST
+
+START_TEST(test_close_wait)
+{
+	open_conn(0, 100);
+	seg(1, 10 * MS, F, 111, 5001, 0);
+	seg(0, 11 * MS, A, 5001, 112, 0);
+	/* The server holds CLOSE_WAIT from 10 ms to 3011 ms. */
+	seg(0, 3011 * MS, F, 5001, 112, 0);
+	seg(1, 3012 * MS, A, 112, 5002, 0);
+	trk_finish(trk);
+	ck_assert_int_eq(seen[0].nfind, 1);
+	ck_assert_int_eq(seen[0].kind[0], FIND_CLOSE_WAIT);
+	ck_assert_int_eq(seen[0].holder[0], CONN_SERVER);
+	ck_assert_int_eq(seen[0].dur[0], 3001 * MS);
+}
+END_TEST
+
+START_TEST(test_close_wait_short_near_miss)
+{
+	open_conn(0, 100);
+	close_client_first(10 * MS, 100);
+	trk_finish(trk);
+	ck_assert_int_eq(seen[0].nfind, 0);
+}
+END_TEST
+
+START_TEST(test_simultaneous_close)
+{
+	open_conn(0, 100);
+	/* FINs cross: neither acknowledges the other. */
+	seg(1, 10 * MS, F, 111, 5001, 0);
+	seg(0, 10 * MS + 5000, F, 5001, 111, 0);
+	seg(1, 11 * MS, A, 112, 5002, 0);
+	seg(0, 11 * MS + 5000, A, 5002, 112, 0);
+	trk_finish(trk);
+	ck_assert_int_eq(seen[0].cl, CL_SIMULTANEOUS);
+	ck_assert_int_eq(seen[0].closer, 3);
+	ck_assert_int_eq(seen[0].final[0], FSM_ST_TIME_WAIT);
+	ck_assert_int_eq(seen[0].final[1], FSM_ST_TIME_WAIT);
+}
+END_TEST
+
+START_TEST(test_max_flows_evicts)
+{
+	cfg.max_flows = 1;
+	open_conn(0, 100);
+	/* A second tuple: the first connection is evicted, not dropped. */
+	{
+		struct dec_seg s;
+
+		memset(&s, 0, sizeof(s));
+		s.af = 4;
+		s.ts_ns = T0 + S;
+		s.src[0] = 10; s.src[3] = 9;
+		s.dst[0] = 10; s.dst[3] = 2;
+		s.sport = 1234;
+		s.dport = 80;
+		s.flags = DEC_TH_SYN;
+		trk_segment(trk, &s, ++pktno);
+	}
+	ck_assert_int_eq(nseen, 1);
+	ck_assert_int_eq(seen[0].why, TRK_END_EVICTED);
+	ck_assert_int_eq(seen[0].kind[0], FIND_EVICTED);
+	ck_assert_uint_eq(trk_stats(trk)->ended[TRK_END_EVICTED], 1);
+	trk_finish(trk);
+}
+END_TEST
+
+Suite *
+make_suite_track(void)
+{
+	Suite *s = suite_create("track");
+	TCase *tc = tcase_create("verdicts");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_normal_close);
+	tcase_add_test(tc, test_tw_expires);
+	tcase_add_test(tc, test_tw_intact_near_miss);
+	tcase_add_test(tc, test_premature_tw);
+	tcase_add_test(tc, test_premature_fw2);
+	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_syn_timeout);
+	tcase_add_test(tc, test_abort_and_data_after_close);
+	tcase_add_test(tc, test_data_after_close);
+	tcase_add_test(tc, test_out_of_window);
+	tcase_add_test(tc, test_2msl_violation_safe);
+	tcase_add_test(tc, test_2msl_violation_unsafe);
+	tcase_add_test(tc, test_reuse_after_2msl_near_miss);
+	tcase_add_test(tc, test_open_tuple_reuse);
+	tcase_add_test(tc, test_close_wait);
+	tcase_add_test(tc, test_close_wait_short_near_miss);
+	tcase_add_test(tc, test_simultaneous_close);
+	tcase_add_test(tc, test_max_flows_evicts);
+	suite_add_tcase(s, tc);
+	return s;
+}
