@@ -1,0 +1,358 @@
+/*
+ * main.c: options, usage and exit statuses of synfin(1).  No analysis
+ * logic lives here: it parses the command line into struct sf_config,
+ * wires capture -> engine -> reports, and maps outcomes to exit codes.
+ */
+#include "cfg.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <config.h>
+#include "capture.h"
+#include "detect.h"
+#include "err.h"
+#include "report.h"
+#include "track.h"
+
+enum {
+	OPT_JSON = 256, OPT_FORMAT, OPT_PACKETS, OPT_MSL, OPT_IDLE,
+	OPT_CLOSE_WAIT, OPT_MAX_FLOWS, OPT_MAX_EVENTS, OPT_PORT_RANGE, OPT_AT,
+	OPT_HELP, OPT_VERSION, OPT_NO_PROGRESS
+};
+
+static const struct option longopts[] = {
+	{ "at", required_argument, NULL, OPT_AT },
+	{ "close-wait", required_argument, NULL, OPT_CLOSE_WAIT },
+	{ "count", required_argument, NULL, 'c' },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
+	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+	{ "msl", required_argument, NULL, OPT_MSL },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "packets", no_argument, NULL, OPT_PACKETS },
+	{ "port-range", required_argument, NULL, OPT_PORT_RANGE },
+	{ "read", required_argument, NULL, 'r' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: synfin [-n] [-c count] [-r file] [--json | --format fmt] [--packets]\n"
+"              [--msl seconds] [--idle-timeout seconds] [--close-wait seconds]\n"
+"              [--max-flows n] [--max-events n] [--port-range lo-hi]\n"
+"              [--at time] [file ...] [expression]\n"
+"       synfin --help | --version\n");
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	printf(
+"\nReads pcap/pcapng captures and explains every TCP connection's handshake\n"
+"and close, every RST, 2*MSL violations, CLOSE_WAIT and TIME_WAIT.\n\n"
+"  -r FILE              read FILE (\"-\" is stdin); files may also follow\n"
+"  -c COUNT             stop after COUNT packets\n"
+"  -n                   accepted for tcpdump habits; output is numeric\n"
+"  --json               JSON lines: one object per connection, then a summary\n"
+"  --format FMT         text (default) or json\n"
+"  --packets            print one decoded line per TCP segment, nothing else\n"
+"  --msl SECONDS        maximum segment lifetime; TIME_WAIT is 2*MSL (30)\n"
+"  --idle-timeout SECS  expire idle connections (3600)\n"
+"  --close-wait SECS    report CLOSE_WAIT longer than this (1)\n"
+"  --max-flows N        cap on open connections; oldest idle evicted (0: none)\n"
+"  --max-events N       cap on states and RSTs kept per endpoint (64)\n"
+"  --port-range LO-HI   ephemeral port range for TIME_WAIT pressure\n"
+"                       (32768-60999)\n"
+"  --at TIME            netstat view at TIME (seconds since the epoch)\n"
+"  --no-progress        no progress line on a terminal\n"
+"  EXPRESSION           a pcap-filter(7) expression, as with tcpdump\n\n"
+"Exit status: 0 ok, 1 usage or bad filter, 2 input missing or damaged\n"
+"(the report covers what was read), 3 resource limit.\n");
+}
+
+static int
+parse_secs(const char *s, const char *opt, int64_t *ns)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < 0 ||
+	    v > 1e10) {
+		fprintf(stderr, "synfin: %s: bad number of seconds \"%s\"\n",
+		    opt, s);
+		return -1;
+	}
+	*ns = (int64_t)llround(v * 1e9);
+	return 0;
+}
+
+static int
+parse_u64(const char *s, const char *opt, unsigned long long max,
+    unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v > max || *s == '-') {
+		fprintf(stderr, "synfin: %s: bad number \"%s\"\n", opt, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Join the trailing arguments that are not files into one filter. */
+static char *
+join_filter(char **argv, int argc)
+{
+	size_t len = 1;
+	char *f;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	if ((f = malloc(len)) == NULL)
+		return NULL;
+	f[0] = '\0';
+	for (i = 0; i < argc; i++) {
+		if (i > 0)
+			strcat(f, " ");
+		strcat(f, argv[i]);
+	}
+	return f;
+}
+
+/*
+ * tcpdump takes files with -r only; synfin also takes them as operands.
+ * Leading operands that name existing files (or "-") are inputs; the
+ * rest, if any, is the filter expression.
+ */
+static int
+split_operands(struct sf_config *cfg, char **argv, int argc)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-") != 0 && access(argv[i], F_OK) != 0) {
+			if (i == 0 && cfg->nfiles == 0 &&
+			    strchr(argv[i], '.') != NULL &&
+			    strchr(argv[i], ' ') == NULL)
+				break;	/* likely a missing file: say so */
+			break;
+		}
+		cfg->files[cfg->nfiles++] = argv[i];
+	}
+	if (i < argc) {
+		/* A missing "file.pcap" is an input error, not a filter. */
+		if (cfg->nfiles == 0 && argc - i == 1 &&
+		    (strstr(argv[i], ".pcap") != NULL ||
+		    strchr(argv[i], '/') != NULL)) {
+			cfg->files[cfg->nfiles++] = argv[i];
+			return 0;
+		}
+		if ((cfg->filter = join_filter(argv + i, argc - i)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sf_config cfg;
+	struct rpt_counters pc;
+	struct trk_sink sink;
+	struct sf_err err;
+	struct det_agg *agg = NULL;
+	struct rpt *rpt = NULL;
+	struct trk *trk = NULL;
+	unsigned long long u;
+	enum cap_status cs;
+	int ch, i, status = SF_EXIT_OK;
+	unsigned lo, hi;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&pc, 0, sizeof(pc));
+	cfg.msl_ns = 30 * CONN_NS;
+	cfg.idle_ns = 3600 * CONN_NS;
+	cfg.close_wait_ns = 1 * CONN_NS;
+	cfg.linger_ns = 5 * CONN_NS;
+	cfg.max_events = 64;
+	cfg.port_lo = 32768;
+	cfg.port_hi = 60999;
+	cfg.progress = isatty(STDERR_FILENO);
+	if ((cfg.files = calloc((size_t)argc + 1, sizeof(char *))) == NULL) {
+		fprintf(stderr, "synfin: out of memory\n");
+		return SF_EXIT_LIMIT;
+	}
+
+	while ((ch = getopt_long(argc, argv, "+c:nr:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			if (parse_u64(optarg, "-c", LLONG_MAX, &u) == -1)
+				return SF_EXIT_USAGE;
+			cfg.count = (int64_t)u;
+			break;
+		case 'n':
+			cfg.numeric = true;
+			break;
+		case 'r':
+			cfg.files[cfg.nfiles++] = optarg;
+			break;
+		case OPT_JSON:
+			cfg.format = FMT_JSON;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				cfg.format = FMT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				cfg.format = FMT_JSON;
+			else {
+				fprintf(stderr, "synfin: --format: unknown "
+				    "format \"%s\" (text, json)\n", optarg);
+				return SF_EXIT_USAGE;
+			}
+			break;
+		case OPT_PACKETS:
+			cfg.format = FMT_PACKETS;
+			break;
+		case OPT_MSL:
+			if (parse_secs(optarg, "--msl", &cfg.msl_ns) == -1)
+				return SF_EXIT_USAGE;
+			break;
+		case OPT_IDLE:
+			if (parse_secs(optarg, "--idle-timeout",
+			    &cfg.idle_ns) == -1)
+				return SF_EXIT_USAGE;
+			break;
+		case OPT_CLOSE_WAIT:
+			if (parse_secs(optarg, "--close-wait",
+			    &cfg.close_wait_ns) == -1)
+				return SF_EXIT_USAGE;
+			break;
+		case OPT_MAX_FLOWS:
+			if (parse_u64(optarg, "--max-flows", SIZE_MAX,
+			    &u) == -1)
+				return SF_EXIT_USAGE;
+			cfg.max_flows = (size_t)u;
+			break;
+		case OPT_MAX_EVENTS:
+			if (parse_u64(optarg, "--max-events", 1u << 20,
+			    &u) == -1 || u < 4) {
+				fprintf(stderr, "synfin: --max-events: at "
+				    "least 4\n");
+				return SF_EXIT_USAGE;
+			}
+			cfg.max_events = (unsigned)u;
+			break;
+		case OPT_PORT_RANGE:
+			if (sscanf(optarg, "%u-%u", &lo, &hi) != 2 || lo == 0 ||
+			    hi > 65535 || lo > hi) {
+				fprintf(stderr, "synfin: --port-range: expected "
+				    "LO-HI, e.g. 32768-60999\n");
+				return SF_EXIT_USAGE;
+			}
+			cfg.port_lo = lo;
+			cfg.port_hi = hi;
+			break;
+		case OPT_AT:
+			if (parse_secs(optarg, "--at", &cfg.at_ns) == -1)
+				return SF_EXIT_USAGE;
+			cfg.at_set = true;
+			break;
+		case OPT_NO_PROGRESS:
+			cfg.progress = false;
+			break;
+		case OPT_HELP:
+			help();
+			return SF_EXIT_OK;
+		case OPT_VERSION:
+			printf("synfin %s\n", PACKAGE_VERSION);
+			return SF_EXIT_OK;
+		default:
+			usage(stderr);
+			return SF_EXIT_USAGE;
+		}
+	}
+	if (split_operands(&cfg, argv + optind, argc - optind) == -1) {
+		fprintf(stderr, "synfin: out of memory\n");
+		return SF_EXIT_LIMIT;
+	}
+	if (cfg.nfiles == 0) {
+		fprintf(stderr, "synfin: no capture to read (give a file, or "
+		    "- for stdin)\n");
+		usage(stderr);
+		return SF_EXIT_USAGE;
+	}
+
+	if ((agg = det_agg_new(&cfg)) == NULL ||
+	    (rpt = rpt_new(&cfg, stdout)) == NULL) {
+		fprintf(stderr, "synfin: out of memory\n");
+		return SF_EXIT_LIMIT;
+	}
+	rpt_sink(rpt, &sink);
+	if ((trk = trk_new(&cfg, agg, &sink)) == NULL) {
+		fprintf(stderr, "synfin: out of memory\n");
+		return SF_EXIT_LIMIT;
+	}
+
+	for (i = 0; i < cfg.nfiles; i++) {
+		err.msg[0] = '\0';
+		cs = cap_read_file(&cfg, cfg.files[i], trk, &pc, &err);
+		if (cs == CAP_BAD_FILTER) {
+			fprintf(stderr, "synfin: %s\n", err.msg);
+			status = SF_EXIT_USAGE;
+			break;
+		}
+		if (cs == CAP_OPEN_FAILED || cs == CAP_DAMAGED) {
+			fprintf(stderr, "synfin: %s\n", err.msg);
+			pc.input_error = 1;
+			status = SF_EXIT_INPUT;
+		}
+		if (cs == CAP_STOPPED)
+			break;
+	}
+
+	if (cfg.format != FMT_PACKETS) {
+		trk_finish(trk);
+		if (rpt_end(rpt, trk_stats(trk), agg, &pc) == -1) {
+			fprintf(stderr, "synfin: writing the report: %s\n",
+			    strerror(errno));
+			if (status == SF_EXIT_OK)
+				status = SF_EXIT_INPUT;
+		}
+		if (trk_stats(trk)->alloc_failures > 0) {
+			fprintf(stderr, "synfin: out of memory: %llu "
+			    "segments could not be tracked\n",
+			    (unsigned long long)trk_stats(trk)->alloc_failures);
+			if (status == SF_EXIT_OK)
+				status = SF_EXIT_LIMIT;
+		}
+	} else if (fflush(stdout) != 0) {
+		status = SF_EXIT_INPUT;
+	}
+	trk_free(trk);
+	rpt_free(rpt);
+	det_agg_free(agg);
+	free(cfg.filter);
+	free(cfg.files);
+	return status;
+}

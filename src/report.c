@@ -1,0 +1,985 @@
+/*
+ * report.c: the text and JSON-lines reports.
+ *
+ * Connections arrive as they finish (streaming), so the output order is
+ * the order in which connections ended, not their ids.  JSON writes one
+ * line per connection at once.  The text report opens with the verdict
+ * counts, which are only known at the end: its connection blocks go to a
+ * temporary file first and are copied after the header, so memory stays
+ * bounded whatever the length of the capture.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "detect.h"
+#include "report.h"
+#include "sbuf.h"
+
+struct rpt {
+	const struct sf_config *cfg;
+	FILE		*out;
+	FILE		*body;		/* text: connection blocks */
+	struct sbuf	b;
+	int		err;
+};
+
+static void	json_conn(struct rpt *, const struct conn *, enum trk_end);
+static void	text_conn(struct rpt *, const struct conn *, enum trk_end);
+
+/* States whose time the close report gives, in teardown order. */
+static const uint8_t close_states[] = {
+	FSM_ST_FIN_WAIT_1, FSM_ST_FIN_WAIT_2, FSM_ST_CLOSE_WAIT,
+	FSM_ST_LAST_ACK, FSM_ST_CLOSING, FSM_ST_TIME_WAIT
+};
+
+const char *
+rpt_addr(const struct conn *c, int side, char *buf, size_t len)
+{
+	return dec_addr_str(c->af, c->ep[side].addr, buf, len);
+}
+
+static void
+flush_if_big(struct rpt *r, FILE *f)
+{
+	if (r->b.len >= 1 << 16 && sb_flush(&r->b, f) == -1)
+		r->err = 1;
+}
+
+static void
+sink_conn(void *arg, const struct conn *c, enum trk_end why)
+{
+	struct rpt *r = arg;
+
+	switch (r->cfg->format) {
+	case FMT_JSON:
+		json_conn(r, c, why);
+		flush_if_big(r, r->out);
+		break;
+	case FMT_TEXT:
+		text_conn(r, c, why);
+		flush_if_big(r, r->body != NULL ? r->body : r->out);
+		break;
+	default:
+		break;
+	}
+}
+
+struct rpt *
+rpt_new(const struct sf_config *cfg, FILE *out)
+{
+	struct rpt *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->cfg = cfg;
+	r->out = out;
+	sb_init(&r->b);
+	if (cfg->format == FMT_TEXT && !cfg->live_verdicts)
+		r->body = tmpfile();	/* NULL: write blocks straight out */
+	return r;
+}
+
+void
+rpt_free(struct rpt *r)
+{
+	if (r == NULL)
+		return;
+	if (r->body != NULL)
+		fclose(r->body);
+	sb_free(&r->b);
+	free(r);
+}
+
+void
+rpt_sink(struct rpt *r, struct trk_sink *sink)
+{
+	memset(sink, 0, sizeof(*sink));
+	sink->conn = sink_conn;
+	sink->arg = r;
+}
+
+/* ---- JSON ---- */
+
+static void
+j_time(struct sbuf *b, const char *key, int64_t ns)
+{
+	sb_putc(b, '"');
+	sb_puts(b, key);
+	sb_puts(b, "\":");
+	if (ns == 0)
+		sb_puts(b, "null");
+	else
+		sb_ts(b, ns);
+}
+
+static void
+j_dur(struct sbuf *b, int64_t ns)
+{
+	sb_ts(b, ns);
+}
+
+static void
+j_ep(struct sbuf *b, const struct conn *c, int side)
+{
+	char a[64];
+
+	sb_puts(b, "{\"ip\":");
+	sb_jstr(b, rpt_addr(c, side, a, sizeof(a)));
+	sb_puts(b, ",\"port\":");
+	sb_u64(b, c->ep[side].port);
+	sb_putc(b, '}');
+}
+
+static const char *
+closer_name(uint8_t ac)
+{
+	switch (ac) {
+	case 1:
+		return "\"client\"";
+	case 2:
+		return "\"server\"";
+	case 3:
+		return "\"both\"";
+	default:
+		return "null";
+	}
+}
+
+static void
+json_states(struct sbuf *b, const struct conn_ep *e)
+{
+	uint32_t i;
+
+	sb_putc(b, '[');
+	for (i = 0; i < e->nstates; i++) {
+		const struct conn_state_rec *s = &e->states[i];
+
+		if (i > 0)
+			sb_putc(b, ',');
+		sb_puts(b, "{\"state\":\"");
+		sb_puts(b, fsm_state_name((enum fsm_state)s->state));
+		sb_puts(b, "\",\"at\":");
+		sb_ts(b, s->at);
+		sb_puts(b, ",\"packet\":");
+		if (s->pkt == 0)
+			sb_puts(b, "null");
+		else
+			sb_u64(b, s->pkt);
+		if (s->inferred)
+			sb_puts(b, ",\"inferred\":true");
+		sb_putc(b, '}');
+	}
+	sb_putc(b, ']');
+}
+
+static void
+json_durations(struct sbuf *b, const struct conn_ep *e)
+{
+	size_t i;
+	int n = 0;
+
+	sb_putc(b, '{');
+	for (i = 0; i < sizeof(close_states); i++) {
+		uint8_t st = close_states[i];
+		uint32_t k;
+		bool reached = false;
+
+		for (k = 0; k < e->nstates; k++)
+			if (e->states[k].state == st)
+				reached = true;
+		if (!reached)
+			continue;
+		if (n++ > 0)
+			sb_putc(b, ',');
+		sb_putc(b, '"');
+		sb_puts(b, fsm_state_name((enum fsm_state)st));
+		sb_puts(b, "\":");
+		j_dur(b, e->in_state[st]);
+	}
+	sb_putc(b, '}');
+}
+
+static void
+json_rsts(struct sbuf *b, const struct conn *c)
+{
+	char ex[512];
+	uint32_t i;
+
+	sb_putc(b, '[');
+	for (i = 0; i < c->nrsts; i++) {
+		const struct conn_rst *r = &c->rsts[i];
+
+		if (i > 0)
+			sb_putc(b, ',');
+		sb_puts(b, "{\"at\":");
+		sb_ts(b, r->at);
+		sb_puts(b, ",\"packet\":");
+		sb_u64(b, r->pkt);
+		sb_puts(b, ",\"from\":\"");
+		sb_puts(b, conn_side_name(r->from));
+		sb_puts(b, "\",\"class\":\"");
+		sb_puts(b, conn_rst_class_name(r->cls));
+		sb_puts(b, "\",\"sender_state\":\"");
+		sb_puts(b, fsm_state_name((enum fsm_state)r->sender_state));
+		sb_puts(b, "\",\"receiver_state\":\"");
+		sb_puts(b, fsm_state_name((enum fsm_state)r->receiver_state));
+		sb_puts(b, "\"");
+		if (r->cls == RST_AFTER_PREMATURE_CLOSE) {
+			sb_puts(b, ",\"premature_from\":\"");
+			sb_puts(b, fsm_state_name(
+			    (enum fsm_state)r->premature_from));
+			sb_puts(b, "\",\"since\":");
+			j_dur(b, r->since);
+		}
+		if (r->cls == RST_ABORT)
+			sb_puts(b, r->unread ? ",\"unread_data\":true" :
+			    ",\"unread_data\":false");
+		sb_puts(b, ",\"stateless\":");
+		sb_puts(b, r->has_ack ? "false" : "true");
+		det_rst_explain(r, ex, sizeof(ex));
+		sb_puts(b, ",\"explanation\":");
+		sb_jstr(b, ex);
+		sb_putc(b, '}');
+	}
+	sb_putc(b, ']');
+}
+
+static void
+json_findings(struct sbuf *b, const struct conn *c)
+{
+	char ex[768];
+	uint32_t i;
+
+	sb_putc(b, '[');
+	for (i = 0; i < c->nfindings; i++) {
+		const struct conn_finding *f = &c->findings[i];
+
+		if (i > 0)
+			sb_putc(b, ',');
+		sb_puts(b, "{\"kind\":\"");
+		sb_puts(b, conn_finding_name(f->kind));
+		sb_puts(b, "\",\"at\":");
+		sb_ts(b, f->at);
+		switch (f->kind) {
+		case FIND_TWO_MSL_VIOLATION:
+			sb_puts(b, ",\"previous_id\":");
+			sb_u64(b, f->previous_id);
+			sb_puts(b, ",\"holder\":\"");
+			sb_puts(b, conn_side_name(f->side));
+			sb_puts(b, "\",\"gap\":");
+			j_dur(b, f->duration);
+			sb_puts(b, ",\"msl\":");
+			j_dur(b, f->msl);
+			sb_puts(b, ",\"safe\":");
+			sb_puts(b, f->safe < 0 ? "null" : f->safe ? "true" :
+			    "false");
+			sb_puts(b, ",\"basis\":");
+			sb_puts(b, f->basis == 1 ? "\"isn\"" : f->basis == 2 ?
+			    "\"timestamp\"" : "null");
+			break;
+		case FIND_OPEN_TUPLE_REUSE:
+			sb_puts(b, ",\"previous_id\":");
+			sb_u64(b, f->previous_id);
+			sb_puts(b, ",\"previous_state\":\"");
+			sb_puts(b, fsm_state_name(
+			    (enum fsm_state)f->prev_state));
+			sb_puts(b, "\"");
+			break;
+		case FIND_CLOSE_WAIT:
+			sb_puts(b, ",\"side\":\"");
+			sb_puts(b, conn_side_name(f->side));
+			sb_puts(b, "\",\"duration\":");
+			j_dur(b, f->duration);
+			sb_puts(b, ",\"open_at_end\":");
+			sb_puts(b, f->open_at_end ? "true" : "false");
+			sb_puts(b, ",\"half_close\":");
+			sb_puts(b, f->half_close ? "true" : "false");
+			break;
+		case FIND_TIME_WAIT_PRESSURE:
+			sb_puts(b, ",\"side\":\"");
+			sb_puts(b, conn_side_name(f->side));
+			sb_puts(b, "\",\"count\":");
+			sb_i64(b, f->duration);
+			break;
+		default:
+			break;
+		}
+		det_finding_explain(c, f, ex, sizeof(ex));
+		sb_puts(b, ",\"explanation\":");
+		sb_jstr(b, ex);
+		sb_putc(b, '}');
+	}
+	sb_putc(b, ']');
+}
+
+static void
+json_conn(struct rpt *r, const struct conn *c, enum trk_end why)
+{
+	struct sbuf *b = &r->b;
+	const struct conn_ep *cl = &c->ep[CONN_CLIENT];
+	const struct conn_ep *sv = &c->ep[CONN_SERVER];
+	int64_t last = c->t_syn_last != 0 ? c->t_syn_last : c->t_syn;
+
+	sb_puts(b, "{\"type\":\"connection\",\"id\":");
+	sb_u64(b, c->id);
+	sb_puts(b, ",\"incarnation\":");
+	sb_u64(b, c->incarnation);
+	sb_puts(b, ",\"previous_id\":");
+	if (c->previous_id == 0)
+		sb_puts(b, "null");
+	else
+		sb_u64(b, c->previous_id);
+	sb_puts(b, ",\"client\":");
+	j_ep(b, c, CONN_CLIENT);
+	sb_puts(b, ",\"server\":");
+	j_ep(b, c, CONN_SERVER);
+	sb_puts(b, c->roles_inferred ? ",\"roles\":\"inferred\"" :
+	    ",\"roles\":\"observed\"");
+	sb_puts(b, c->partial ? ",\"partial\":true," : ",\"partial\":false,");
+	j_time(b, "first_seen", c->first_seen);
+	sb_putc(b, ',');
+	j_time(b, "last_seen", c->last_seen);
+	sb_puts(b, ",\"ended_by\":\"");
+	sb_puts(b, trk_end_name(why));
+	sb_puts(b, "\",\"packets\":{\"client\":");
+	sb_u64(b, cl->pkts);
+	sb_puts(b, ",\"server\":");
+	sb_u64(b, sv->pkts);
+	sb_puts(b, "},\"bytes\":{\"client\":");
+	sb_u64(b, cl->payload);
+	sb_puts(b, ",\"server\":");
+	sb_u64(b, sv->payload);
+	sb_puts(b, "},\"handshake\":{\"status\":\"");
+	sb_puts(b, conn_hs_status_name(c->hs_status));
+	sb_puts(b, "\",");
+	j_time(b, "syn", c->t_syn);
+	sb_putc(b, ',');
+	j_time(b, "syn_ack", c->t_synack);
+	sb_putc(b, ',');
+	j_time(b, "ack", c->t_ack);
+	if (c->t_ack != 0 && c->t_synack != 0 && last != 0 &&
+	    c->t_synack >= last && c->t_ack >= c->t_synack) {
+		sb_puts(b, ",\"rtt\":");
+		j_dur(b, c->t_ack - last);
+		sb_puts(b, ",\"rtt_server_side\":");
+		j_dur(b, c->t_synack - last);
+		sb_puts(b, ",\"rtt_client_side\":");
+		j_dur(b, c->t_ack - c->t_synack);
+	} else {
+		sb_puts(b, ",\"rtt\":null,\"rtt_server_side\":null,"
+		    "\"rtt_client_side\":null");
+	}
+	sb_puts(b, ",\"syn_retransmits\":");
+	sb_u64(b, c->syn_retx);
+	sb_puts(b, ",\"syn_ack_retransmits\":");
+	sb_u64(b, c->synack_retx);
+	sb_puts(b, c->simultaneous_open ? ",\"simultaneous_open\":true" :
+	    ",\"simultaneous_open\":false");
+	sb_puts(b, "},\"close\":{\"status\":\"");
+	sb_puts(b, conn_close_status_name(c->close_status));
+	sb_puts(b, "\",\"active_closer\":");
+	sb_puts(b, closer_name(c->active_closer));
+	sb_putc(b, ',');
+	j_time(b, "client_fin", cl->t_fin);
+	sb_putc(b, ',');
+	j_time(b, "client_fin_acked", cl->t_fin_ack);
+	sb_putc(b, ',');
+	j_time(b, "server_fin", sv->t_fin);
+	sb_putc(b, ',');
+	j_time(b, "server_fin_acked", sv->t_fin_ack);
+	sb_puts(b, ",\"fin_retransmits\":{\"client\":");
+	sb_u64(b, cl->fin_tx > 0 ? cl->fin_tx - 1 : 0);
+	sb_puts(b, ",\"server\":");
+	sb_u64(b, sv->fin_tx > 0 ? sv->fin_tx - 1 : 0);
+	sb_puts(b, "},\"durations\":{\"client\":");
+	json_durations(b, cl);
+	sb_puts(b, ",\"server\":");
+	json_durations(b, sv);
+	sb_puts(b, "}},\"states\":{\"client\":");
+	json_states(b, cl);
+	sb_puts(b, ",\"server\":");
+	json_states(b, sv);
+	sb_puts(b, "},\"final\":{\"client\":\"");
+	sb_puts(b, fsm_state_name((enum fsm_state)cl->state));
+	sb_puts(b, "\",\"server\":\"");
+	sb_puts(b, fsm_state_name((enum fsm_state)sv->state));
+	sb_puts(b, "\"},\"rsts\":");
+	json_rsts(b, c);
+	sb_puts(b, ",\"findings\":");
+	json_findings(b, c);
+	sb_puts(b, ",\"retransmits\":{\"client\":");
+	sb_u64(b, cl->retransmits);
+	sb_puts(b, ",\"server\":");
+	sb_u64(b, sv->retransmits);
+	sb_puts(b, "},\"keepalives\":{\"client\":");
+	sb_u64(b, cl->keepalives);
+	sb_puts(b, ",\"server\":");
+	sb_u64(b, sv->keepalives);
+	sb_puts(b, "}");
+	if (c->events_dropped > 0 || c->rsts_dropped > 0) {
+		sb_puts(b, ",\"events_dropped\":");
+		sb_u64(b, (uint64_t)c->events_dropped + c->rsts_dropped);
+	}
+	sb_puts(b, "}\n");
+}
+
+/* ---- text ---- */
+
+static void
+rel(struct sbuf *b, const struct conn *c, int64_t t)
+{
+	int64_t d = t - c->first_seen;
+
+	sb_printf(b, "+%lld.%06lld", (long long)(d / CONN_NS),
+	    (long long)((d % CONN_NS) / 1000));
+}
+
+static void
+msec(struct sbuf *b, int64_t ns)
+{
+	if (ns < 10 * CONN_NS)
+		sb_printf(b, "%.3f ms", (double)ns / 1e6);
+	else
+		sb_printf(b, "%.3f s", (double)ns / 1e9);
+}
+
+static void
+text_conn(struct rpt *r, const struct conn *c, enum trk_end why)
+{
+	struct sbuf *b = &r->b;
+	char ca[64], sa[64], ex[768];
+	int side;
+	uint32_t i;
+	int64_t last = c->t_syn_last != 0 ? c->t_syn_last : c->t_syn;
+
+	rpt_addr(c, CONN_CLIENT, ca, sizeof(ca));
+	rpt_addr(c, CONN_SERVER, sa, sizeof(sa));
+	sb_printf(b, "#%llu %s%s%s:%u -> %s%s%s:%u  handshake %s, close %s",
+	    (unsigned long long)c->id,
+	    c->af == 6 ? "[" : "", ca, c->af == 6 ? "]" : "",
+	    c->ep[CONN_CLIENT].port,
+	    c->af == 6 ? "[" : "", sa, c->af == 6 ? "]" : "",
+	    c->ep[CONN_SERVER].port, conn_hs_status_name(c->hs_status),
+	    conn_close_status_name(c->close_status));
+	if (c->active_closer == 1 || c->active_closer == 2)
+		sb_printf(b, " (%s closed first)",
+		    conn_side_name(c->active_closer - 1));
+	else if (c->active_closer == 3)
+		sb_puts(b, " (FINs crossed)");
+	if (c->incarnation > 1)
+		sb_printf(b, "  incarnation %u after #%llu", c->incarnation,
+		    (unsigned long long)c->previous_id);
+	if (c->roles_inferred)
+		sb_puts(b, "  [roles inferred]");
+	if (why != TRK_END_CLOSED)
+		sb_printf(b, "  [%s]", trk_end_name(why));
+	sb_putc(b, '\n');
+
+	if (c->t_syn != 0 || c->t_synack != 0) {
+		sb_puts(b, "    handshake:");
+		if (c->t_syn != 0) {
+			sb_puts(b, " SYN ");
+			rel(b, c, c->t_syn);
+			if (c->syn_retx > 0)
+				sb_printf(b, " (%u retransmitted)",
+				    c->syn_retx);
+		}
+		if (c->t_synack != 0) {
+			sb_puts(b, ", SYN-ACK ");
+			rel(b, c, c->t_synack);
+			if (c->synack_retx > 0)
+				sb_printf(b, " (%u retransmitted)",
+				    c->synack_retx);
+		}
+		if (c->t_ack != 0) {
+			sb_puts(b, ", ACK ");
+			rel(b, c, c->t_ack);
+		}
+		if (c->t_ack != 0 && c->t_synack >= last && last != 0 &&
+		    c->t_ack >= c->t_synack) {
+			sb_puts(b, "; RTT ");
+			msec(b, c->t_ack - last);
+			sb_puts(b, " (server side ");
+			msec(b, c->t_synack - last);
+			sb_puts(b, ", client side ");
+			msec(b, c->t_ack - c->t_synack);
+			sb_putc(b, ')');
+		}
+		if (c->simultaneous_open)
+			sb_puts(b, "; simultaneous open");
+		sb_putc(b, '\n');
+	}
+	for (side = 0; side < 2; side++) {
+		const struct conn_ep *e = &c->ep[side];
+
+		sb_printf(b, "    %-7s", conn_side_name(side));
+		for (i = 0; i < e->nstates; i++) {
+			sb_puts(b, i == 0 ? " " : " > ");
+			sb_puts(b, fsm_state_name(
+			    (enum fsm_state)e->states[i].state));
+			sb_putc(b, ' ');
+			rel(b, c, e->states[i].at);
+			if (e->states[i].inferred)
+				sb_putc(b, '?');
+		}
+		sb_putc(b, '\n');
+	}
+	if (c->ep[0].fin_seen || c->ep[1].fin_seen) {
+		sb_puts(b, "    close:  ");
+		for (side = 0; side < 2; side++) {
+			const struct conn_ep *e = &c->ep[side];
+			size_t k;
+
+			if (!e->fin_seen)
+				continue;
+			sb_printf(b, " %s FIN ", conn_side_name(side));
+			rel(b, c, e->t_fin);
+			if (e->fin_tx > 1)
+				sb_printf(b, " (x%u)", e->fin_tx);
+			if (e->t_fin_ack != 0) {
+				sb_puts(b, " acked ");
+				rel(b, c, e->t_fin_ack);
+			}
+			sb_putc(b, ';');
+			for (k = 0; k < sizeof(close_states); k++) {
+				uint8_t st = close_states[k];
+
+				if (e->in_state[st] == 0)
+					continue;
+				sb_printf(b, " %s ",
+				    fsm_state_name((enum fsm_state)st));
+				msec(b, e->in_state[st]);
+			}
+			sb_putc(b, ';');
+		}
+		sb_putc(b, '\n');
+	}
+	for (i = 0; i < c->nrsts; i++) {
+		const struct conn_rst *rs = &c->rsts[i];
+
+		det_rst_explain(rs, ex, sizeof(ex));
+		sb_puts(b, "    RST ");
+		rel(b, c, rs->at);
+		sb_printf(b, " from %s [%s] (%s -> %s): %s\n",
+		    conn_side_name(rs->from), conn_rst_class_name(rs->cls),
+		    fsm_state_name((enum fsm_state)rs->sender_state),
+		    fsm_state_name((enum fsm_state)rs->receiver_state), ex);
+	}
+	for (i = 0; i < c->nfindings; i++) {
+		det_finding_explain(c, &c->findings[i], ex, sizeof(ex));
+		sb_printf(b, "    finding [%s]: %s\n",
+		    conn_finding_name(c->findings[i].kind), ex);
+	}
+}
+
+/* ---- end of report ---- */
+
+static void
+verdict_line(struct sbuf *b, const char *name, const struct det_verdict *v)
+{
+	uint32_t i;
+
+	if (v->count == 0)
+		return;
+	sb_printf(b, "  %-24s %6llu  #", name, (unsigned long long)v->count);
+	for (i = 0; i < v->nids; i++)
+		sb_printf(b, "%s%llu", i > 0 ? " #" : "",
+		    (unsigned long long)v->ids[i]);
+	if (v->count > v->nids)
+		sb_puts(b, " ...");
+	sb_putc(b, '\n');
+}
+
+static void
+text_header(struct rpt *r, const struct det_agg *agg)
+{
+	const struct det_summary *s = det_agg_summary(agg);
+	struct sbuf *b = &r->b;
+	unsigned i;
+
+	sb_puts(b, "Verdicts\n");
+	for (i = 0; i < RST_CLASS_MAX; i++) {
+		char name[48];
+
+		snprintf(name, sizeof(name), "rst %s", conn_rst_class_name(i));
+		verdict_line(b, name, &s->rst[i]);
+	}
+	for (i = 0; i < FIND_KIND_MAX; i++)
+		verdict_line(b, conn_finding_name(i), &s->finding[i]);
+	for (i = 0; i < HS_STATUS_MAX; i++) {
+		char name[48];
+
+		snprintf(name, sizeof(name), "handshake %s",
+		    conn_hs_status_name(i));
+		verdict_line(b, name, &s->hs[i]);
+	}
+	for (i = 0; i < CL_STATUS_MAX; i++) {
+		char name[48];
+
+		snprintf(name, sizeof(name), "close %s",
+		    conn_close_status_name(i));
+		verdict_line(b, name, &s->close[i]);
+	}
+	sb_puts(b, "\nConnections\n");
+}
+
+static int
+cmp_host(const void *x, const void *y)
+{
+	const struct det_host_stat *a = x, *b = y;
+
+	if (a->af != b->af)
+		return a->af - b->af;
+	return memcmp(a->addr, b->addr, 16);
+}
+
+static int
+cmp_tw(const void *x, const void *y)
+{
+	const struct det_tw_stat *a = x, *b = y;
+
+	if (a->peak != b->peak)
+		return a->peak < b->peak ? 1 : -1;
+	return memcmp(a, b, offsetof(struct det_tw_stat, total));
+}
+
+static int
+cmp_cw(const void *x, const void *y)
+{
+	const struct det_cw_stat *a = x, *b = y;
+
+	if (a->count != b->count)
+		return a->count < b->count ? 1 : -1;
+	return memcmp(a, b, offsetof(struct det_cw_stat, count));
+}
+
+/* Sorted copies, so the report does not depend on hash order. */
+static void *
+sorted(const void *v, size_t n, size_t sz, int (*cmp)(const void *,
+    const void *))
+{
+	void *p;
+
+	if (n == 0 || (p = malloc(n * sz)) == NULL)
+		return NULL;
+	memcpy(p, v, n * sz);
+	qsort(p, n, sz, cmp);
+	return p;
+}
+
+#define TW_SHOW	20
+
+static void
+text_summary(struct rpt *r, const struct trk_stats *ts,
+    const struct det_agg *agg, const struct rpt_counters *pc)
+{
+	struct sbuf *b = &r->b;
+	const struct det_host_stat *hv;
+	const struct det_tw_stat *tv;
+	const struct det_cw_stat *cv;
+	struct det_host_stat *hs;
+	struct det_tw_stat *tws;
+	struct det_cw_stat *cws;
+	size_t n, i;
+	unsigned st, k;
+	char a1[64], a2[64];
+
+	sb_printf(b, "\nSummary\n  %llu packets read, %llu TCP segments, "
+	    "%llu other packets, %llu truncated, %llu malformed\n",
+	    (unsigned long long)pc->packets, (unsigned long long)pc->tcp,
+	    (unsigned long long)pc->other,
+	    (unsigned long long)pc->truncated,
+	    (unsigned long long)pc->malformed);
+	for (k = 1; k < DEC_RES_MAX; k++) {
+		if (pc->by_reason[k] == 0 || k == DEC_NOT_IP ||
+		    k == DEC_NOT_TCP)
+			continue;
+		sb_printf(b, "    %-20s %llu\n", dec_res_name(k),
+		    (unsigned long long)pc->by_reason[k]);
+	}
+	sb_printf(b, "  %llu connections (peak %llu open at once); MSL "
+	    "%.0f s, TIME_WAIT %.0f s\n",
+	    (unsigned long long)ts->connections,
+	    (unsigned long long)ts->peak_live,
+	    (double)r->cfg->msl_ns / 1e9, 2.0 * (double)r->cfg->msl_ns / 1e9);
+	if (ts->ended[TRK_END_IDLE] || ts->ended[TRK_END_EVICTED])
+		sb_printf(b, "  %llu expired idle, %llu evicted by "
+		    "--max-flows\n",
+		    (unsigned long long)ts->ended[TRK_END_IDLE],
+		    (unsigned long long)ts->ended[TRK_END_EVICTED]);
+	if (pc->live)
+		sb_printf(b, "  kernel drops %llu, interface drops %llu\n",
+		    (unsigned long long)pc->kernel_drops,
+		    (unsigned long long)pc->if_drops);
+
+	n = det_agg_closewait(agg, &cv);
+	if ((cws = sorted(cv, n, sizeof(*cws), cmp_cw)) != NULL) {
+		sb_printf(b, "\nCLOSE_WAIT over %.3f s, per server endpoint\n",
+		    (double)r->cfg->close_wait_ns / 1e9);
+		for (i = 0; i < n; i++) {
+			dec_addr_str(cws[i].af, cws[i].addr, a1, sizeof(a1));
+			sb_printf(b, "  %s:%u  %llu connections, median "
+			    "%.3f s, max %.3f s, %llu still open at end\n",
+			    a1, cws[i].port,
+			    (unsigned long long)cws[i].count,
+			    (double)cws[i].median / 1e9,
+			    (double)cws[i].max / 1e9,
+			    (unsigned long long)cws[i].open_at_end);
+		}
+		free(cws);
+	}
+	n = det_agg_timewait(agg, &tv);
+	if ((tws = sorted(tv, n, sizeof(*tws), cmp_tw)) != NULL) {
+		sb_printf(b, "\nTIME_WAIT per holder, peer and server port "
+		    "(ephemeral range %u-%u)\n", r->cfg->port_lo,
+		    r->cfg->port_hi);
+		for (i = 0; i < n && i < TW_SHOW; i++) {
+			dec_addr_str(tws[i].af, tws[i].local, a1, sizeof(a1));
+			dec_addr_str(tws[i].af, tws[i].remote, a2, sizeof(a2));
+			sb_printf(b, "  %s holds toward %s port %u: peak %llu "
+			    "at ", a1, a2, tws[i].rport,
+			    (unsigned long long)tws[i].peak);
+			sb_ts(b, tws[i].peak_at);
+			sb_printf(b, ", %llu in all, it closed first in %llu%s"
+			    "\n", (unsigned long long)tws[i].total,
+			    (unsigned long long)tws[i].active_closer_self,
+			    tws[i].warned ? "  WARNING: near port "
+			    "exhaustion" : "");
+		}
+		if (n > TW_SHOW)
+			sb_printf(b, "  ... %zu more\n", n - TW_SHOW);
+		free(tws);
+	}
+	n = det_agg_hosts(agg, &hv);
+	if (r->cfg->at_set) {
+		sb_puts(b, "\nStates per host at ");
+		sb_ts(b, r->cfg->at_ns);
+		sb_putc(b, '\n');
+	} else {
+		sb_puts(b, "\nStates per host at capture end (netstat view)\n");
+	}
+	if ((hs = sorted(hv, n, sizeof(*hs), cmp_host)) != NULL) {
+		for (i = 0; i < n; i++) {
+			dec_addr_str(hs[i].af, hs[i].addr, a1, sizeof(a1));
+			sb_printf(b, "  %s", a1);
+			for (st = 0; st < FSM_ST_MAX; st++)
+				if (hs[i].count[st] != 0)
+					sb_printf(b, "  %s %llu",
+					    fsm_state_name(st),
+					    (unsigned long long)
+					    hs[i].count[st]);
+			sb_putc(b, '\n');
+		}
+		free(hs);
+	} else {
+		sb_puts(b, "  (no open connections)\n");
+	}
+}
+
+static void
+json_summary(struct rpt *r, const struct trk_stats *ts,
+    const struct det_agg *agg, const struct rpt_counters *pc)
+{
+	struct sbuf *b = &r->b;
+	const struct det_summary *s = det_agg_summary(agg);
+	const struct det_host_stat *hv;
+	const struct det_tw_stat *tv;
+	const struct det_cw_stat *cv;
+	struct det_host_stat *hs;
+	struct det_tw_stat *tws;
+	struct det_cw_stat *cws;
+	size_t n, i;
+	unsigned k, st;
+	int m;
+	char a1[64], a2[64];
+
+	sb_puts(b, "{\"type\":\"summary\",\"connections\":");
+	sb_u64(b, ts->connections);
+	sb_puts(b, ",\"packets\":");
+	sb_u64(b, pc->packets);
+	sb_puts(b, ",\"tcp_segments\":");
+	sb_u64(b, pc->tcp);
+	sb_puts(b, ",\"other_packets\":");
+	sb_u64(b, pc->other);
+	sb_puts(b, ",\"truncated\":");
+	sb_u64(b, pc->truncated);
+	sb_puts(b, ",\"malformed\":");
+	sb_u64(b, pc->malformed);
+	sb_puts(b, ",\"malformed_by_reason\":{");
+	for (k = 1, m = 0; k < DEC_RES_MAX; k++) {
+		if (pc->by_reason[k] == 0 || k == DEC_NOT_IP ||
+		    k == DEC_NOT_TCP)
+			continue;
+		sb_printf(b, "%s\"%s\":%llu", m++ ? "," : "", dec_res_name(k),
+		    (unsigned long long)pc->by_reason[k]);
+	}
+	sb_puts(b, "},\"input_error\":");
+	sb_puts(b, pc->input_error ? "true" : "false");
+	sb_puts(b, ",\"first_seen\":");
+	if (ts->first_ts == 0)
+		sb_puts(b, "null");
+	else
+		sb_ts(b, ts->first_ts);
+	sb_puts(b, ",\"last_seen\":");
+	if (ts->last_ts == 0)
+		sb_puts(b, "null");
+	else
+		sb_ts(b, ts->last_ts);
+	sb_puts(b, ",\"msl\":");
+	sb_ts(b, r->cfg->msl_ns);
+	sb_puts(b, ",\"peak_open\":");
+	sb_u64(b, ts->peak_live);
+	sb_puts(b, ",\"ended_by\":{");
+	for (k = 0; k <= TRK_END_CAPTURE; k++)
+		sb_printf(b, "%s\"%s\":%llu", k ? "," : "",
+		    trk_end_name(k), (unsigned long long)ts->ended[k]);
+	sb_puts(b, "},\"anomalies\":{");
+	for (k = 0; k < TRK_AN_MAX; k++)
+		sb_printf(b, "%s\"%s\":%llu", k ? "," : "",
+		    trk_anomaly_name(k), (unsigned long long)ts->anomaly[k]);
+	sb_puts(b, "},\"handshake\":{");
+	for (k = 0, m = 0; k < HS_STATUS_MAX; k++)
+		if (s->hs[k].count)
+			sb_printf(b, "%s\"%s\":%llu", m++ ? "," : "",
+			    conn_hs_status_name(k),
+			    (unsigned long long)s->hs[k].count);
+	sb_puts(b, "},\"close\":{");
+	for (k = 0, m = 0; k < CL_STATUS_MAX; k++)
+		if (s->close[k].count)
+			sb_printf(b, "%s\"%s\":%llu", m++ ? "," : "",
+			    conn_close_status_name(k),
+			    (unsigned long long)s->close[k].count);
+	sb_puts(b, "},\"rst_classes\":{");
+	for (k = 0; k < RST_CLASS_MAX; k++)
+		sb_printf(b, "%s\"%s\":%llu", k ? "," : "",
+		    conn_rst_class_name(k),
+		    (unsigned long long)s->rst[k].count);
+	sb_puts(b, "},\"findings\":{");
+	for (k = 0; k < FIND_KIND_MAX; k++)
+		sb_printf(b, "%s\"%s\":%llu", k ? "," : "",
+		    conn_finding_name(k),
+		    (unsigned long long)s->finding[k].count);
+	sb_puts(b, "},\"close_wait\":[");
+	n = det_agg_closewait(agg, &cv);
+	if ((cws = sorted(cv, n, sizeof(*cws), cmp_cw)) != NULL) {
+		for (i = 0; i < n; i++) {
+			dec_addr_str(cws[i].af, cws[i].addr, a1, sizeof(a1));
+			sb_printf(b, "%s{\"server\":{\"ip\":\"%s\",\"port\":%u}"
+			    ",\"count\":%llu,\"open_at_end\":%llu,\"median\":",
+			    i ? "," : "", a1, cws[i].port,
+			    (unsigned long long)cws[i].count,
+			    (unsigned long long)cws[i].open_at_end);
+			sb_ts(b, cws[i].median);
+			sb_puts(b, ",\"max\":");
+			sb_ts(b, cws[i].max);
+			sb_putc(b, '}');
+		}
+		free(cws);
+	}
+	sb_puts(b, "],\"time_wait\":[");
+	n = det_agg_timewait(agg, &tv);
+	if ((tws = sorted(tv, n, sizeof(*tws), cmp_tw)) != NULL) {
+		for (i = 0; i < n; i++) {
+			dec_addr_str(tws[i].af, tws[i].local, a1, sizeof(a1));
+			dec_addr_str(tws[i].af, tws[i].remote, a2, sizeof(a2));
+			sb_printf(b, "%s{\"holder\":\"%s\",\"peer\":\"%s\","
+			    "\"server_port\":%u,\"peak\":%llu,\"peak_at\":",
+			    i ? "," : "", a1, a2, tws[i].rport,
+			    (unsigned long long)tws[i].peak);
+			sb_ts(b, tws[i].peak_at);
+			sb_printf(b, ",\"total\":%llu,\"closed_first\":%llu,"
+			    "\"near_exhaustion\":%s}",
+			    (unsigned long long)tws[i].total,
+			    (unsigned long long)tws[i].active_closer_self,
+			    tws[i].warned ? "true" : "false");
+		}
+		free(tws);
+	}
+	sb_puts(b, "],\"port_range\":");
+	sb_printf(b, "[%u,%u]", r->cfg->port_lo, r->cfg->port_hi);
+	if (r->cfg->at_set) {
+		sb_puts(b, ",\"netstat_at\":");
+		sb_ts(b, r->cfg->at_ns);
+	}
+	sb_puts(b, ",\"netstat\":{");
+	n = det_agg_hosts(agg, &hv);
+	if ((hs = sorted(hv, n, sizeof(*hs), cmp_host)) != NULL) {
+		for (i = 0, m = 0; i < n; i++) {
+			int sm = 0;
+
+			dec_addr_str(hs[i].af, hs[i].addr, a1, sizeof(a1));
+			sb_printf(b, "%s\"%s\":{", m++ ? "," : "", a1);
+			for (st = 0; st < FSM_ST_MAX; st++)
+				if (hs[i].count[st] != 0)
+					sb_printf(b, "%s\"%s\":%llu",
+					    sm++ ? "," : "",
+					    fsm_state_name(st),
+					    (unsigned long long)
+					    hs[i].count[st]);
+			sb_putc(b, '}');
+		}
+		free(hs);
+	}
+	sb_puts(b, "}");
+	if (pc->live)
+		sb_printf(b, ",\"kernel_drops\":%llu,\"interface_drops\":%llu",
+		    (unsigned long long)pc->kernel_drops,
+		    (unsigned long long)pc->if_drops);
+	sb_puts(b, "}\n");
+}
+
+static int
+copy_body(FILE *from, FILE *to)
+{
+	char buf[65536];
+	size_t n;
+
+	if (fflush(from) != 0 || fseek(from, 0, SEEK_SET) != 0)
+		return -1;
+	while ((n = fread(buf, 1, sizeof(buf), from)) > 0)
+		if (fwrite(buf, 1, n, to) != n)
+			return -1;
+	return ferror(from) ? -1 : 0;
+}
+
+int
+rpt_end(struct rpt *r, const struct trk_stats *ts, const struct det_agg *agg,
+    const struct rpt_counters *pc)
+{
+	switch (r->cfg->format) {
+	case FMT_JSON:
+		json_summary(r, ts, agg, pc);
+		if (sb_flush(&r->b, r->out) == -1)
+			r->err = 1;
+		break;
+	case FMT_TEXT:
+		if (r->body != NULL) {
+			if (sb_flush(&r->b, r->body) == -1)
+				r->err = 1;
+			text_header(r, agg);
+			if (sb_flush(&r->b, r->out) == -1 ||
+			    copy_body(r->body, r->out) == -1)
+				r->err = 1;
+		}
+		text_summary(r, ts, agg, pc);
+		if (sb_flush(&r->b, r->out) == -1)
+			r->err = 1;
+		break;
+	default:
+		break;
+	}
+	if (fflush(r->out) != 0)
+		r->err = 1;
+	return r->err ? -1 : 0;
+}
+
+void
+rpt_interval(struct rpt *r, struct trk *t, const struct rpt_counters *pc,
+    int64_t now)
+{
+	(void)r;
+	(void)t;
+	(void)pc;
+	(void)now;
+}

@@ -1,0 +1,51 @@
+/*
+ * report.h: the report writers.  Each consumes finished connections as
+ * the engine hands them over and owns no analysis state; the summary is
+ * written at the end from the engine's counters and the aggregates.
+ */
+#ifndef SYNFIN_REPORT_H
+#define SYNFIN_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "conn.h"
+#include "track.h"
+
+struct sf_config;
+struct det_agg;
+
+/* Capture-level counters (capture.c fills them). */
+struct rpt_counters {
+	uint64_t	packets;
+	uint64_t	tcp;
+	uint64_t	other;		/* not IP, not TCP */
+	uint64_t	truncated;	/* snaplen cut a header or payload */
+	uint64_t	malformed;
+	uint64_t	by_reason[DEC_RES_MAX];
+	uint64_t	unsupported_link;
+	uint64_t	files;
+	uint64_t	kernel_drops;	/* pcap_stats, live only */
+	uint64_t	if_drops;
+	int		live;
+	int		input_error;	/* exit status 2 will follow */
+};
+
+struct rpt;
+
+struct rpt	*rpt_new(const struct sf_config *cfg, FILE *out);
+void		rpt_free(struct rpt *r);
+/* The sink to hand to trk_new(). */
+void		rpt_sink(struct rpt *r, struct trk_sink *sink);
+/* Write the end of the report (summary, netstat view). */
+int		rpt_end(struct rpt *r, const struct trk_stats *ts,
+		    const struct det_agg *agg, const struct rpt_counters *pc);
+/* Periodic view for live capture (--interval). */
+void		rpt_interval(struct rpt *r, struct trk *t,
+		    const struct rpt_counters *pc, int64_t now);
+
+/* Formatting helpers shared by the writers. */
+const char	*rpt_addr(const struct conn *c, int side, char *buf,
+		    size_t len);
+
+#endif /* SYNFIN_REPORT_H */

@@ -1,0 +1,12 @@
+/* check_suites.h: one Check suite per module, gathered by check_main.c. */
+#ifndef SYNFIN_CHECK_SUITES_H
+#define SYNFIN_CHECK_SUITES_H
+
+#include <check.h>
+
+Suite	*make_suite_decode(void);
+Suite	*make_suite_fsm(void);
+Suite	*make_suite_flowtab(void);
+Suite	*make_suite_track(void);
+
+#endif

@@ -1,0 +1,88 @@
+#!/bin/sh
+# cli.sh: the command line contract: exit statuses, messages that name
+# the file and the packet, a report of what was read before damage,
+# filters, stdin, and the --packets count against tshark when installed.
+# TAP output.
+set -u
+: "${SYNFIN:?set SYNFIN to the synfin binary}"
+: "${top_srcdir:=.}"
+P="$top_srcdir/pcaps"
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+n=0
+fail=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+no() { n=$((n + 1)); echo "not ok $n - $1"; fail=$((fail + 1)); }
+check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
+
+echo "1..22"
+"$SYNFIN" --help >"$tmp/o" 2>&1; check "--help exits 0" "[ $? -eq 0 ] && grep -q usage: $tmp/o"
+"$SYNFIN" --version >"$tmp/o" 2>&1; check "--version" "[ $? -eq 0 ] && grep -q '^synfin ' $tmp/o"
+"$SYNFIN" --bogus >"$tmp/o" 2>&1; check "unknown option exits 1" "[ $? -eq 1 ]"
+"$SYNFIN" >"$tmp/o" 2>&1; check "no input exits 1" "[ $? -eq 1 ]"
+"$SYNFIN" --msl abc "$P/client-close.pcap" >"$tmp/o" 2>&1; check "bad --msl exits 1" "[ $? -eq 1 ]"
+"$SYNFIN" /nonexistent/x.pcap >"$tmp/o" 2>"$tmp/e"; rc=$?
+check "missing file exits 2" "[ $rc -eq 2 ]"
+check "missing file is named" "grep -q 'x.pcap' $tmp/e"
+printf 'this is not a capture at all, just text\n' >"$tmp/garbage.pcap"
+"$SYNFIN" "$tmp/garbage.pcap" >"$tmp/o" 2>"$tmp/e"; rc=$?
+check "garbage exits 2 and names the file" "[ $rc -eq 2 ] && grep -q garbage.pcap $tmp/e"
+# Cut a capture in the middle of a record: the report covers the rest.
+sz=$(wc -c <"$P/client-close.pcap")
+head -c $((sz - 30)) "$P/client-close.pcap" >"$tmp/cut.pcap"
+"$SYNFIN" --json "$tmp/cut.pcap" >"$tmp/o" 2>"$tmp/e"; rc=$?
+check "truncated file exits 2" "[ $rc -eq 2 ]"
+check "truncated file: message names file and packet" "grep -q 'cut.pcap: packet [0-9]' $tmp/e"
+check "truncated file: report of what was read" "grep -q '\"type\":\"summary\"' $tmp/o && grep -q '\"input_error\":true' $tmp/o && grep -q '\"type\":\"connection\"' $tmp/o"
+"$SYNFIN" "$P/client-close.pcap" 'tcp and' >"$tmp/o" 2>"$tmp/e"; rc=$?
+check "bad filter exits 1" "[ $rc -eq 1 ] && grep -q 'bad filter' $tmp/e"
+"$SYNFIN" --json "$P/client-close.pcap" 'port 9' >"$tmp/o" 2>&1
+check "filter that matches nothing" "grep -q '\"connections\":0' $tmp/o"
+"$SYNFIN" --json -r "$P/client-close.pcap" 'tcp port 5001' >"$tmp/o" 2>&1
+check "-r FILE with a trailing filter" "grep -q '\"connections\":1' $tmp/o"
+"$SYNFIN" --json - <"$P/client-close.pcap" >"$tmp/o" 2>&1
+check "- reads stdin" "grep -q '\"connections\":1' $tmp/o"
+"$SYNFIN" --json "$P/client-close.pcap" "$P/server-close.pcap" >"$tmp/o" 2>&1
+check "several files" "grep -q '\"connections\":2' $tmp/o"
+"$SYNFIN" --packets -c 3 "$P/client-close.pcap" >"$tmp/o" 2>&1
+check "-c COUNT stops" "[ \$(wc -l <$tmp/o) -eq 3 ]"
+"$SYNFIN" --json "$P/client-close.pcap" >"$tmp/o" 2>&1
+check "JSON: every line parses" "! command -v jq >/dev/null || jq -e . $tmp/o >/dev/null"
+if command -v jq >/dev/null 2>&1; then
+	jq -se 'map(select(.type=="connection")) | length > 0 and all(
+	    has("id") and has("incarnation")
+	    and has("previous_id") and has("client") and has("server")
+	    and has("roles") and has("first_seen") and has("last_seen")
+	    and has("handshake") and has("close") and has("states")
+	    and has("final") and has("rsts") and has("findings"))' \
+	    "$tmp/o" >/dev/null; rc=$?
+	check "JSON contract fields" "[ $rc -eq 0 ]"
+	if [ -f "$P/tw-burst.pcap" ]; then
+		got=$("$SYNFIN" --json "$P/tw-burst.pcap" | jq -r \
+		    'select(.type=="summary") | .netstat["10.231.0.1"].TIME_WAIT')
+		want=$(awk '/client namespace/ {f=1; next} /namespace/ {f=0}
+		    f && /TIME-WAIT/ {print $1}' "$P/tw-burst.ss.txt")
+		check "netstat of tw-burst matches ss ($got vs $want)" \
+		    "[ '$got' = '$want' ]"
+	else
+		n=$((n + 1)); echo "ok $n - # SKIP no tw-burst capture"
+	fi
+else
+	n=$((n + 2)); echo "ok $((n - 1)) - # SKIP jq not installed"
+	echo "ok $n - # SKIP jq not installed"
+fi
+# --packets prints one line per TCP segment, as many as tshark decodes.
+if command -v tshark >/dev/null 2>&1; then
+	bad=""
+	for p in "$P"/*.pcap; do
+		a=$("$SYNFIN" --packets "$p" 2>/dev/null | wc -l)
+		b=$(tshark -r "$p" -Y tcp 2>/dev/null | wc -l)
+		[ "$a" -eq "$b" ] || bad="$bad $(basename "$p"):$a/$b"
+	done
+	check "--packets count equals tshark's on pcaps/ ($bad)" "[ -z \"$bad\" ]"
+else
+	n=$((n + 1)); echo "ok $n - # SKIP tshark not installed"
+fi
+"$SYNFIN" --at 0 --json "$P/client-close.pcap" >"$tmp/o" 2>&1
+check "--at before the capture: empty netstat" "grep -q '\"netstat\":{}' $tmp/o"
+[ $fail -eq 0 ]
