@@ -621,6 +621,10 @@ text_header(struct rpt *r, const struct det_agg *agg)
 		    conn_close_status_name(i));
 		verdict_line(b, name, &s->close[i]);
 	}
+	if (s->hs[HS_COMPLETE].count + s->hs[HS_PARTIAL].count +
+	    s->hs[HS_NOT_SEEN].count + s->hs[HS_REFUSED].count +
+	    s->hs[HS_TIMEOUT].count == 0)
+		sb_puts(b, "  (no TCP connection)\n");
 	sb_puts(b, "\nConnections\n");
 }
 

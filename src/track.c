@@ -460,11 +460,23 @@ static void
 report_rst(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
     uint64_t pkt, bool acceptable)
 {
+	struct conn_ep *e = &c->ep[side];
 	struct conn_rst r;
 
 	det_rst_classify(c, side, seg, acceptable, c->ep[!side].last_flags,
 	    &r);
 	r.pkt = pkt;
+	/*
+	 * A refusal proves there was no listener: the LISTEN we assumed
+	 * when the SYN passed was CLOSED all along.
+	 */
+	if (r.cls == RST_REFUSED && e->state == FSM_ST_LISTEN &&
+	    e->nstates == 1) {
+		e->states[0].state = FSM_ST_CLOSED;
+		e->states[0].inferred = 0;
+		e->state = FSM_ST_CLOSED;
+		r.sender_state = FSM_ST_CLOSED;
+	}
 	if (!conn_add_rst(c, &r, t->cfg->max_events))
 		c->rsts_dropped++;
 	if (t->sink.rst != NULL)

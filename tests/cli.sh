@@ -15,7 +15,7 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 no() { n=$((n + 1)); echo "not ok $n - $1"; fail=$((fail + 1)); }
 check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
 
-echo "1..22"
+echo "1..24"
 "$SYNFIN" --help >"$tmp/o" 2>&1; check "--help exits 0" "[ $? -eq 0 ] && grep -q usage: $tmp/o"
 "$SYNFIN" --version >"$tmp/o" 2>&1; check "--version" "[ $? -eq 0 ] && grep -q '^synfin ' $tmp/o"
 "$SYNFIN" --bogus >"$tmp/o" 2>&1; check "unknown option exits 1" "[ $? -eq 1 ]"
@@ -64,11 +64,26 @@ if command -v jq >/dev/null 2>&1; then
 		    f && /TIME-WAIT/ {print $1}' "$P/tw-burst.ss.txt")
 		check "netstat of tw-burst matches ss ($got vs $want)" \
 		    "[ '$got' = '$want' ]"
+		# 1000 TIME_WAIT sockets against a range of 1000 ports.
+		got=$("$SYNFIN" --json --port-range 40000-40999 \
+		    "$P/tw-burst.pcap" | jq -r 'select(.type=="summary") |
+		    .time_wait[0].near_exhaustion, .findings.time_wait_pressure' |
+		    tr '\n' ' ')
+		check "TIME_WAIT pressure warns near port exhaustion" \
+		    "[ '$got' = 'true 1 ' ]"
+		got=$("$SYNFIN" --json "$P/tw-burst.pcap" | jq -r \
+		    'select(.type=="summary") | .time_wait[0].near_exhaustion')
+		check "no pressure warning with the default range" \
+		    "[ '$got' = false ]"
 	else
-		n=$((n + 1)); echo "ok $n - # SKIP no tw-burst capture"
+		n=$((n + 3)); echo "ok $((n - 2)) - # SKIP no tw-burst capture"
+		echo "ok $((n - 1)) - # SKIP no tw-burst capture"
+		echo "ok $n - # SKIP no tw-burst capture"
 	fi
 else
-	n=$((n + 2)); echo "ok $((n - 1)) - # SKIP jq not installed"
+	n=$((n + 4)); echo "ok $((n - 3)) - # SKIP jq not installed"
+	echo "ok $((n - 2)) - # SKIP jq not installed"
+	echo "ok $((n - 1)) - # SKIP jq not installed"
 	echo "ok $n - # SKIP jq not installed"
 fi
 # --packets prints one line per TCP segment, as many as tshark decodes.
