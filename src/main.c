@@ -174,6 +174,17 @@ split_operands(struct sf_config *cfg, char **argv, int argc)
 	return 0;
 }
 
+/* Free what the parsed configuration holds and pass the status on. */
+static int
+cfg_done(struct sf_config *cfg, int status)
+{
+	free(cfg->filter);
+	free(cfg->files);
+	cfg->filter = NULL;
+	cfg->files = NULL;
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -208,7 +219,7 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'c':
 			if (parse_u64(optarg, "-c", LLONG_MAX, &u) == -1)
-				return SF_EXIT_USAGE;
+				return cfg_done(&cfg, SF_EXIT_USAGE);
 			cfg.count = (int64_t)u;
 			break;
 		case 'n':
@@ -228,7 +239,7 @@ main(int argc, char **argv)
 			else {
 				fprintf(stderr, "synfin: --format: unknown "
 				    "format \"%s\" (text, json)\n", optarg);
-				return SF_EXIT_USAGE;
+				return cfg_done(&cfg, SF_EXIT_USAGE);
 			}
 			break;
 		case OPT_PACKETS:
@@ -236,22 +247,22 @@ main(int argc, char **argv)
 			break;
 		case OPT_MSL:
 			if (parse_secs(optarg, "--msl", &cfg.msl_ns) == -1)
-				return SF_EXIT_USAGE;
+				return cfg_done(&cfg, SF_EXIT_USAGE);
 			break;
 		case OPT_IDLE:
 			if (parse_secs(optarg, "--idle-timeout",
 			    &cfg.idle_ns) == -1)
-				return SF_EXIT_USAGE;
+				return cfg_done(&cfg, SF_EXIT_USAGE);
 			break;
 		case OPT_CLOSE_WAIT:
 			if (parse_secs(optarg, "--close-wait",
 			    &cfg.close_wait_ns) == -1)
-				return SF_EXIT_USAGE;
+				return cfg_done(&cfg, SF_EXIT_USAGE);
 			break;
 		case OPT_MAX_FLOWS:
 			if (parse_u64(optarg, "--max-flows", SIZE_MAX,
 			    &u) == -1)
-				return SF_EXIT_USAGE;
+				return cfg_done(&cfg, SF_EXIT_USAGE);
 			cfg.max_flows = (size_t)u;
 			break;
 		case OPT_MAX_EVENTS:
@@ -259,7 +270,7 @@ main(int argc, char **argv)
 			    &u) == -1 || u < 4) {
 				fprintf(stderr, "synfin: --max-events: at "
 				    "least 4\n");
-				return SF_EXIT_USAGE;
+				return cfg_done(&cfg, SF_EXIT_USAGE);
 			}
 			cfg.max_events = (unsigned)u;
 			break;
@@ -268,14 +279,14 @@ main(int argc, char **argv)
 			    hi > 65535 || lo > hi) {
 				fprintf(stderr, "synfin: --port-range: expected "
 				    "LO-HI, e.g. 32768-60999\n");
-				return SF_EXIT_USAGE;
+				return cfg_done(&cfg, SF_EXIT_USAGE);
 			}
 			cfg.port_lo = lo;
 			cfg.port_hi = hi;
 			break;
 		case OPT_AT:
 			if (parse_secs(optarg, "--at", &cfg.at_ns) == -1)
-				return SF_EXIT_USAGE;
+				return cfg_done(&cfg, SF_EXIT_USAGE);
 			cfg.at_set = true;
 			break;
 		case OPT_NO_PROGRESS:
@@ -283,24 +294,24 @@ main(int argc, char **argv)
 			break;
 		case OPT_HELP:
 			help();
-			return SF_EXIT_OK;
+			return cfg_done(&cfg, SF_EXIT_OK);
 		case OPT_VERSION:
 			printf("synfin %s\n", PACKAGE_VERSION);
-			return SF_EXIT_OK;
+			return cfg_done(&cfg, SF_EXIT_OK);
 		default:
 			usage(stderr);
-			return SF_EXIT_USAGE;
+			return cfg_done(&cfg, SF_EXIT_USAGE);
 		}
 	}
 	if (split_operands(&cfg, argv + optind, argc - optind) == -1) {
 		fprintf(stderr, "synfin: out of memory\n");
-		return SF_EXIT_LIMIT;
+		return cfg_done(&cfg, SF_EXIT_LIMIT);
 	}
 	if (cfg.nfiles == 0) {
 		fprintf(stderr, "synfin: no capture to read (give a file, or "
 		    "- for stdin)\n");
 		usage(stderr);
-		return SF_EXIT_USAGE;
+		return cfg_done(&cfg, SF_EXIT_USAGE);
 	}
 
 	if ((agg = det_agg_new(&cfg)) == NULL ||
