@@ -1,6 +1,9 @@
 /*
  * sbuf.c: growable output buffer.
  */
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,15 +23,15 @@ sb_free(struct sbuf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-static int
-reserve(struct sbuf *b, size_t n)
+int
+sb_grow(struct sbuf *b, size_t n)
 {
 	size_t ncap;
 	char *p;
 
 	if (b->len + n + 1 <= b->cap)
 		return 0;
-	ncap = b->cap == 0 ? 4096 : b->cap;
+	ncap = b->cap == 0 ? 65536 : b->cap;
 	while (ncap < b->len + n + 1)
 		ncap *= 2;
 	if ((p = realloc(b->p, ncap)) == NULL) {
@@ -41,28 +44,6 @@ reserve(struct sbuf *b, size_t n)
 }
 
 void
-sb_putn(struct sbuf *b, const char *s, size_t n)
-{
-	if (reserve(b, n) == -1)
-		return;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-void
-sb_putc(struct sbuf *b, char c)
-{
-	sb_putn(b, &c, 1);
-}
-
-void
-sb_puts(struct sbuf *b, const char *s)
-{
-	sb_putn(b, s, strlen(s));
-}
-
-void
 sb_printf(struct sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
@@ -71,7 +52,7 @@ sb_printf(struct sbuf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || reserve(b, (size_t)n) == -1)
+	if (n < 0 || sb_grow(b, (size_t)n) == -1)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
@@ -79,17 +60,42 @@ sb_printf(struct sbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+static const char digits2[201] =
+    "0001020304050607080910111213141516171819"
+    "2021222324252627282930313233343536373839"
+    "4041424344454647484950515253545556575859"
+    "6061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Write v right-aligned ending at end; returns the first byte written. */
+static char *
+u64_text(uint64_t v, char *end)
+{
+	char *p = end;
+
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100) * 2;
+
+		v /= 100;
+		*--p = digits2[d + 1];
+		*--p = digits2[d];
+	}
+	if (v >= 10) {
+		*--p = digits2[v * 2 + 1];
+		*--p = digits2[v * 2];
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return p;
+}
+
 void
 sb_u64(struct sbuf *b, uint64_t v)
 {
-	char tmp[24];
-	size_t i = sizeof(tmp);
+	char tmp[24], *p;
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	sb_putn(b, tmp + i, sizeof(tmp) - i);
+	p = u64_text(v, tmp + sizeof(tmp));
+	sb_putn(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void
@@ -106,23 +112,55 @@ sb_i64(struct sbuf *b, int64_t v)
 void
 sb_ts(struct sbuf *b, int64_t ns)
 {
-	char frac[10];
-	int64_t f;
+	char tmp[32], *p, *end = tmp + sizeof(tmp);
+	uint64_t u, f;
 	int i;
 
-	if (ns < 0) {
+	u = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+	f = u % 1000000000;
+	p = end;
+	/* Nine fraction digits, two at a time, then the seconds. */
+	for (i = 0; i < 4; i++) {
+		unsigned d = (unsigned)(f % 100) * 2;
+
+		f /= 100;
+		*--p = digits2[d + 1];
+		*--p = digits2[d];
+	}
+	*--p = (char)('0' + f);
+	*--p = '.';
+	u /= 1000000000;
+	if (b->ts_len == 0 || u != b->ts_sec) {
+		char *q = u64_text(u, b->ts_txt + sizeof(b->ts_txt));
+
+		b->ts_len = (uint8_t)(b->ts_txt + sizeof(b->ts_txt) - q);
+		memmove(b->ts_txt, q, b->ts_len);
+		b->ts_sec = u;
+	}
+	if (ns < 0)
 		sb_putc(b, '-');
-		ns = -ns;
+	sb_putn(b, b->ts_txt, b->ts_len);
+	sb_putn(b, p, (size_t)(end - p));
+}
+
+void
+sb_addr(struct sbuf *b, uint8_t af, const uint8_t *a)
+{
+	char tmp[64], *p;
+	int i;
+
+	if (af == 6) {
+		if (inet_ntop(AF_INET6, a, tmp, sizeof(tmp)) != NULL)
+			sb_puts(b, tmp);
+		return;
 	}
-	sb_u64(b, (uint64_t)(ns / 1000000000));
-	f = ns % 1000000000;
-	for (i = 8; i >= 0; i--) {
-		frac[i] = (char)('0' + f % 10);
-		f /= 10;
+	p = tmp + sizeof(tmp);
+	for (i = 3; i >= 0; i--) {
+		p = u64_text(a[i], p);
+		if (i > 0)
+			*--p = '.';
 	}
-	frac[9] = '\0';
-	sb_putc(b, '.');
-	sb_putn(b, frac, 9);
+	sb_putn(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void
@@ -133,6 +171,17 @@ sb_jstr(struct sbuf *b, const char *s)
 
 	sb_putc(b, '"');
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		const unsigned char *q = p;
+
+		/* Copy a run of characters that need no escape at once. */
+		while (*q >= 0x20 && *q != '"' && *q != '\\')
+			q++;
+		if (q > p) {
+			sb_putn(b, (const char *)p, (size_t)(q - p));
+			p = q;
+			if (*p == '\0')
+				break;
+		}
 		switch (*p) {
 		case '"':
 			sb_puts(b, "\\\"");

@@ -14,13 +14,44 @@ struct sbuf {
 	size_t	len;
 	size_t	cap;
 	int	oom;		/* an allocation failed: output is short */
+	/* The seconds of the last timestamp written, as text: they rarely
+	 * change from one timestamp to the next. */
+	uint64_t ts_sec;
+	uint8_t	ts_len;
+	char	ts_txt[23];
 };
 
 void	sb_init(struct sbuf *b);
 void	sb_free(struct sbuf *b);
-void	sb_putc(struct sbuf *b, char c);
-void	sb_puts(struct sbuf *b, const char *s);
-void	sb_putn(struct sbuf *b, const char *s, size_t n);
+/* Make room for n more bytes (and a NUL); -1 when memory ran out. */
+int	sb_grow(struct sbuf *b, size_t n);
+
+/* The hot path is inline: most appends fit in the buffer already. */
+static inline void
+sb_putn(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap && sb_grow(b, n) == -1)
+		return;
+	__builtin_memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static inline void
+sb_putc(struct sbuf *b, char c)
+{
+	if (b->len + 2 > b->cap && sb_grow(b, 1) == -1)
+		return;
+	b->p[b->len++] = c;
+}
+
+static inline void
+sb_puts(struct sbuf *b, const char *s)
+{
+	sb_putn(b, s, __builtin_strlen(s));
+}
+
+/* A string literal, its length known at compile time. */
+#define SB_LIT(b, lit)	sb_putn((b), "" lit, sizeof(lit) - 1)
 void	sb_printf(struct sbuf *b, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	sb_u64(struct sbuf *b, uint64_t v);
@@ -29,6 +60,8 @@ void	sb_i64(struct sbuf *b, int64_t v);
 void	sb_ts(struct sbuf *b, int64_t ns);
 /* A JSON string, quoted and escaped. */
 void	sb_jstr(struct sbuf *b, const char *s);
+/* An address as text: IPv4 dotted, IPv6 as inet_ntop writes it. */
+void	sb_addr(struct sbuf *b, uint8_t af, const uint8_t *addr);
 /* Write and empty the buffer; -1 on a write error. */
 int	sb_flush(struct sbuf *b, FILE *f);
 
