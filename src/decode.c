@@ -70,6 +70,7 @@
 #define ET_VLAN		0x8100	/* IEEE 802.1Q */
 #define ET_IPV6		0x86dd
 #define ET_PPP		0x880b	/* PPP in enhanced GRE, RFC 2637 */
+#define ET_WCCP		0x883e	/* Cisco WCCP redirection in GRE */
 #define ET_MPLS		0x8847	/* RFC 3032 */
 #define ET_MPLS_MC	0x8848
 #define ET_PPPOE_SESS	0x8864	/* RFC 2516 */
@@ -105,6 +106,8 @@
 /* PPP protocol numbers (RFC 1661, RFC 5072). */
 #define PPP_IPV4	0x0021
 #define PPP_IPV6	0x0057
+#define PPP_MPLS	0x0281	/* RFC 3032 4.3 */
+#define PPP_MPLS_MC	0x0283
 
 /* TCP option kinds (IANA; RFC 9293 3.2, RFC 7323, RFC 2018). */
 #define TO_EOL		0
@@ -136,11 +139,11 @@
 struct dec_cur {
 	const uint8_t	*pkt;		/* the frame */
 	uint64_t	 off;		/* start of the next header */
-	uint64_t	 end;		/* end of the current layer, from lengths */
+	uint64_t	 end;		/* end of this layer, from lengths */
 	uint64_t	 cap;		/* end of the bytes at hand */
 	uint64_t	 fragend;	/* end of a first fragment (if frag) */
 	bool		 frag;		/* in a first fragment: end unknown */
-	bool		 capfrag;	/* cap is a fragment's end, not snaplen */
+	bool		 capfrag;	/* cap is a fragment's end */
 	unsigned	 depth;		/* encapsulations entered */
 };
 
@@ -153,7 +156,9 @@ static enum dec_res	 need(const struct dec_cur *, uint64_t, enum dec_res,
 			    enum dec_res);
 static enum dec_res	 need_link(const struct dec_cur *, uint64_t);
 static enum dec_res	 need_tun(const struct dec_cur *, uint64_t);
+static enum dec_res	 need_guess(const struct dec_cur *, uint64_t);
 static void		 set_end(struct dec_cur *, uint64_t);
+static void		 set_frag(struct dec_cur *);
 static enum dec_res	 dec_enter(struct dec_cur *, struct dec_seg *);
 static bool		 known_ethertype(uint16_t);
 static enum dec_res	 dec_ether(struct dec_cur *, struct dec_seg *);
@@ -168,6 +173,7 @@ static enum dec_res	 dec_null(struct dec_cur *, struct dec_seg *);
 static enum dec_res	 dec_ip(struct dec_cur *, int, struct dec_seg *);
 static enum dec_res	 dec_ip4(struct dec_cur *, struct dec_seg *);
 static enum dec_res	 dec_ip6(struct dec_cur *, struct dec_seg *);
+static enum dec_res	 dec_jumbo(const struct dec_cur *, uint64_t *);
 static enum dec_res	 dec_proto(struct dec_cur *, uint8_t,
 			    struct dec_seg *);
 static enum dec_res	 dec_udp(struct dec_cur *, struct dec_seg *);
@@ -261,6 +267,16 @@ need_tun(const struct dec_cur *c, uint64_t n)
 }
 
 /*
+ * A header of a tunnel known only by its port: if it does not fit, the
+ * datagram was not that tunnel.
+ */
+static enum dec_res
+need_guess(const struct dec_cur *c, uint64_t n)
+{
+	return need(c, n, DEC_NOT_TCP, DEC_TRUNC_TUNNEL);
+}
+
+/*
  * A length field says the current layer ends at e.  The callers have
  * checked that e is within the enclosing layer, or that the enclosing layer
  * was cut so that the check cannot be made.  Bytes past e (Ethernet
@@ -274,6 +290,24 @@ set_end(struct dec_cur *c, uint64_t e)
 	if (e < c->cap) {
 		c->cap = e;
 		c->capfrag = false;
+	}
+}
+
+/*
+ * The current layer is the first fragment of an IP datagram: its end is
+ * where the fragment ends, but the headers inside describe the whole
+ * datagram, so their lengths are checked against nothing until one of
+ * them (an inner IP or UDP header) gives a new end.
+ */
+static void
+set_frag(struct dec_cur *c)
+{
+	c->fragend = c->end;
+	c->frag = true;
+	c->end = UINT64_MAX;
+	if (c->fragend <= c->cap) {
+		c->cap = c->fragend;
+		c->capfrag = true;
 	}
 }
 
@@ -511,6 +545,9 @@ dec_ppp(struct dec_cur *c, bool hdlc, struct dec_seg *out)
 		return dec_ip(c, 4, out);
 	case PPP_IPV6:
 		return dec_ip(c, 6, out);
+	case PPP_MPLS:
+	case PPP_MPLS_MC:
+		return dec_mpls(c, out);
 	default:
 		return DEC_NOT_IP;
 	}
@@ -667,20 +704,10 @@ dec_ip4(struct dec_cur *c, struct dec_seg *out)
 	c->off = start + hlen;
 	set_end(c, start + total);
 	if (fo & 0x2000) {
-		/*
-		 * First fragment (RFC 791 3.2): its payload is only a
-		 * prefix of the datagram's, so the lengths of the headers
-		 * inside cannot be checked against its end.
-		 */
+		/* First fragment (RFC 791 3.2). */
 		if (p[9] == IPP_TCP && total - hlen < TCP_HLEN)
 			return DEC_FRAG_SPLIT_TCP;
-		c->fragend = c->end;
-		c->frag = true;
-		c->end = UINT64_MAX;
-		if (c->fragend <= c->cap) {
-			c->cap = c->fragend;
-			c->capfrag = true;
-		}
+		set_frag(c);
 	}
 	return dec_proto(c, p[9], out);
 }
@@ -702,14 +729,18 @@ dec_ip6(struct dec_cur *c, struct dec_seg *out)
 	start = c->off;
 	plen = get16(p + 4);
 	nxt = p[6];
-	if (plen == 0) {
+	if (plen == 0 && nxt == IPP_HOPOPTS) {
+		/* A jumbogram, as Linux BIG TCP sends them (RFC 2675). */
+		if ((res = dec_jumbo(c, &plen)) != DEC_OK)
+			return res;
+	} else if (plen == 0) {
 		/*
-		 * A jumbogram (RFC 2675) is not decoded.  Without a
-		 * hop-by-hop header, a zero length comes from a capture
-		 * taken before segmentation offload (as Linux BIG TCP
-		 * leaves it); the frame's length is the packet's.
+		 * Without a hop-by-hop header, a zero length comes from a
+		 * capture taken before segmentation offload (as later
+		 * Linux BIG TCP leaves it); the frame's length is the
+		 * packet's.
 		 */
-		if (nxt == IPP_HOPOPTS || c->frag)
+		if (c->frag)
 			return DEC_BAD_IP_LEN;
 		plen = c->end - start - IP6_HLEN;
 	}
@@ -720,7 +751,8 @@ dec_ip6(struct dec_cur *c, struct dec_seg *out)
 	memcpy(out->src, p + 8, 16);
 	memcpy(out->dst, p + 24, 16);
 	out->ttl = p[7];
-	out->ip_bytes = (uint32_t)(IP6_HLEN + plen);
+	out->ip_bytes = (uint32_t)(plen > UINT32_MAX - IP6_HLEN ? UINT32_MAX :
+	    IP6_HLEN + plen);
 
 	c->off = start + IP6_HLEN;
 	set_end(c, start + IP6_HLEN + plen);
@@ -754,15 +786,8 @@ dec_ip6(struct dec_cur *c, struct dec_seg *out)
 				return DEC_FRAGMENT;
 			nxt = p[0];
 			c->off += 8;
-			if ((fo & 0x0001) != 0 && !c->frag) {
-				c->fragend = c->end;
-				c->frag = true;
-				c->end = UINT64_MAX;
-				if (c->fragend <= c->cap) {
-					c->cap = c->fragend;
-					c->capfrag = true;
-				}
-			}
+			if ((fo & 0x0001) != 0 && !c->frag)
+				set_frag(c);
 			continue;
 		}
 		/* AH counts 4-byte units less 2 (RFC 4302 2.2). */
@@ -776,6 +801,42 @@ dec_ip6(struct dec_cur *c, struct dec_seg *out)
 		nxt = p[0];
 		c->off += elen;
 	}
+}
+
+/*
+ * The Jumbo Payload option (RFC 2675 section 2) of the hop-by-hop header
+ * that follows the IPv6 header at the cursor: the packet's length less
+ * the IPv6 header.  Without it a zero payload length is impossible.
+ */
+static enum dec_res
+dec_jumbo(const struct dec_cur *c, uint64_t *plen)
+{
+	enum dec_res res;
+	const uint8_t *p;
+	uint64_t hlen, i;
+
+	if ((res = need(c, IP6_HLEN + 2, DEC_BAD_IP_LEN, DEC_TRUNC_IP)) !=
+	    DEC_OK)
+		return res;
+	p = at(c) + IP6_HLEN;
+	hlen = ((uint64_t)p[1] + 1) * 8;
+	if ((res = need(c, IP6_HLEN + hlen, DEC_BAD_IP_LEN, DEC_TRUNC_IP)) !=
+	    DEC_OK)
+		return res;
+	for (i = 2; i < hlen;) {
+		if (p[i] == 0) {		/* Pad1 */
+			i++;
+			continue;
+		}
+		if (i + 2 > hlen || i + 2 + p[i + 1] > hlen)
+			break;
+		if (p[i] == 0xc2 && p[i + 1] == 4) {
+			*plen = get32(p + i + 2);
+			return DEC_OK;
+		}
+		i += 2 + (uint64_t)p[i + 1];
+	}
+	return DEC_BAD_IP_LEN;
 }
 
 /* What an IP header's protocol field announces. */
@@ -927,6 +988,19 @@ dec_gre(struct dec_cur *c, struct dec_seg *out)
 		return dec_ether(c, out);
 	case ET_PPP:
 		return dec_ppp(c, true, out);
+	case ET_WCCP:
+		/*
+		 * WCCPv2 puts a 4-byte redirect header before the packet;
+		 * WCCPv1 does not, and its packet starts with version 4.
+		 */
+		if ((res = need_tun(c, 1)) != DEC_OK)
+			return res;
+		if ((at(c)[0] >> 4) != 4) {
+			if ((res = need_tun(c, 4)) != DEC_OK)
+				return res;
+			c->off += 4;
+		}
+		return dec_ip(c, 4, out);
 	default:
 		if ((proto & 0xff0f) == 0x8200 ||
 		    ((proto & 0xff0f) == 0x8300 && proto <= 0x8370) ||
@@ -1049,23 +1123,21 @@ dec_teredo(struct dec_cur *c, struct dec_seg *out)
 	bool auth, origin;
 
 	for (auth = origin = false;;) {
-		if ((res = need_tun(c, 2)) != DEC_OK)
-			return res == DEC_BAD_TUNNEL ? DEC_NOT_TCP : res;
+		if ((res = need_guess(c, 2)) != DEC_OK)
+			return res;
 		p = at(c);
 		if (p[0] == 0x00 && p[1] == 0x01 && !auth && !origin) {
 			/* Indicator, ID-len, AU-len, ID, AU, nonce, conf. */
-			if ((res = need_tun(c, 4)) != DEC_OK ||
-			    (res = need_tun(c, 13 + (uint64_t)p[2] + p[3])) !=
+			if ((res = need_guess(c, 4)) != DEC_OK ||
+			    (res = need_guess(c, 13 + (uint64_t)p[2] + p[3])) !=
 			    DEC_OK)
-				return res == DEC_BAD_TUNNEL ? DEC_NOT_TCP :
-				    res;
+				return res;
 			c->off += 13 + (uint64_t)p[2] + p[3];
 			auth = true;
 		} else if (p[0] == 0x00 && p[1] == 0x00 && !origin) {
 			/* Indicator, obscured port, obscured address. */
-			if ((res = need_tun(c, 8)) != DEC_OK)
-				return res == DEC_BAD_TUNNEL ? DEC_NOT_TCP :
-				    res;
+			if ((res = need_guess(c, 8)) != DEC_OK)
+				return res;
 			c->off += 8;
 			origin = true;
 		} else if ((p[0] >> 4) == 6) {
@@ -1089,8 +1161,8 @@ dec_ayiya(struct dec_cur *c, struct dec_seg *out)
 	const uint8_t *p;
 	uint64_t hlen;
 
-	if ((res = need_tun(c, 8)) != DEC_OK)
-		return res == DEC_BAD_TUNNEL ? DEC_NOT_TCP : res;
+	if ((res = need_guess(c, 8)) != DEC_OK)
+		return res;
 	p = at(c);
 	hlen = 8 + ((uint64_t)1 << (p[0] >> 4)) + (uint64_t)(p[1] >> 4) * 4;
 	if ((p[2] & 0x0f) != 1)

@@ -495,6 +495,14 @@ f_ppp_lcp(struct buf *b)
 }
 
 static void
+f_ppp_mpls(struct buf *b)
+{
+	f_v4(b);
+	w_mpls(b, 24, true);
+	w_bytes(b, "ff03 0281");
+}
+
+static void
 f_chdlc(struct buf *b)
 {
 	f_v4(b);
@@ -696,6 +704,25 @@ f_gre_erspan3o(struct buf *b)
 	f_eth6(b);
 	w_bytes(b, "20000001 00000000 0000 0001 0000000000000000");
 	w_bytes(b, "1000 22eb 00000009");
+	w_ip4o(b, 47);
+	w_eth(b, 0x0800);
+}
+
+static void
+f_gre_wccp(struct buf *b)
+{
+	f_v4(b);
+	w_bytes(b, "05590048");		/* WCCPv2 redirect header */
+	w_bytes(b, "0000 883e");
+	w_ip4o(b, 47);
+	w_eth(b, 0x0800);
+}
+
+static void
+f_gre_wccp1(struct buf *b)
+{
+	f_v4(b);
+	w_bytes(b, "0000 883e");
 	w_ip4o(b, 47);
 	w_eth(b, 0x0800);
 }
@@ -1008,6 +1035,7 @@ static const struct frame_case link_cases[] = {
 	{ "ppp v6", T_PPP, f_ppp6, DEC_OK, 6, 0, 0 },
 	{ "ppp pfc", T_PPP, f_ppp_pfc, DEC_OK, 4, 0, 0 },
 	{ "ppp lcp", T_PPP, f_ppp_lcp, DEC_NOT_IP, 0, 0, 0 },
+	{ "ppp mpls", T_PPP, f_ppp_mpls, DEC_OK, 4, 1, 0 },
 	{ "ppp serial", T_PPP_SERIAL, f_ppp4, DEC_OK, 4, 0, 0 },
 	{ "ppp serial chdlc", T_PPP_SERIAL, f_chdlc, DEC_OK, 4, 0, 0 },
 	{ "c_hdlc", T_C_HDLC, f_chdlc, DEC_OK, 4, 0, 0 },
@@ -1038,6 +1066,8 @@ static const struct frame_case tunnel_cases[] = {
 	{ "gre erspan2", T_EN10MB, f_gre_erspan2, DEC_OK, 4, 1, 0 },
 	{ "gre erspan3", T_EN10MB, f_gre_erspan3, DEC_OK, 6, 1, 0 },
 	{ "gre erspan3 opt", T_EN10MB, f_gre_erspan3o, DEC_OK, 6, 1, 0 },
+	{ "gre wccp2", T_EN10MB, f_gre_wccp, DEC_OK, 4, 1, 0 },
+	{ "gre wccp1", T_EN10MB, f_gre_wccp1, DEC_OK, 4, 1, 0 },
 	{ "gre routing", T_EN10MB, f_gre_route, DEC_BAD_TUNNEL, 0, 0, 0 },
 	{ "gre pptp", T_EN10MB, f_gre_pptp, DEC_OK, 4, 1, 0 },
 	{ "gre aruba", T_EN10MB, f_gre_aruba, DEC_OK, 4, 1, 0 },
@@ -1400,7 +1430,24 @@ static void
 c_v6_jumbo(struct buf *b)
 {
 	mk_seg(b);
-	w_bytes(b, "06 00 c2 04 00010000");
+	w_bytes(b, "06 00 c2 04 00000026");	/* 8 + 20 + 10 bytes */
+	w_ip6(b, 0);
+	w_eth(b, 0x86dd);
+	set16(b->b + 14 + 4, 0);
+}
+
+static void
+c_v6_jumbo_long(struct buf *b)
+{
+	c_v6_jumbo(b);
+	b->b[14 + 40 + 7] = 0x27;
+}
+
+static void
+c_v6_jumbo_none(struct buf *b)
+{
+	mk_seg(b);
+	w_bytes(b, "06 00 01 04 00000026");	/* PadN, no jumbo option */
 	w_ip6(b, 0);
 	w_eth(b, 0x86dd);
 	set16(b->b + 14 + 4, 0);
@@ -1497,7 +1544,11 @@ static const struct corner corners[] = {
 	    0 },
 	{ "v6 ext cut", c_v6_chain, 14 + 40 + 4, DEC_TRUNC_IP, 0, 0 },
 	{ "v6 no next header", c_v6_none, -1, DEC_NOT_TCP, 0, 0 },
-	{ "v6 jumbo", c_v6_jumbo, -1, DEC_BAD_IP_LEN, 0, 0 },
+	{ "v6 jumbo", c_v6_jumbo, -1, DEC_OK, 0, PAYLEN },
+	{ "v6 jumbo beyond frame", c_v6_jumbo_long, -1, DEC_BAD_IP_LEN, 0,
+	    0 },
+	{ "v6 zero length, hbh without jumbo", c_v6_jumbo_none, -1,
+	    DEC_BAD_IP_LEN, 0, 0 },
 	{ "v6 zero length (tso)", c_v6_zero_len, -1, DEC_OK, 0, PAYLEN },
 	{ "v6 length beyond frame", c_v6_len_beyond, -1, DEC_BAD_IP_LEN, 0,
 	    0 },
