@@ -113,11 +113,12 @@ void
 sb_ts(struct sbuf *b, int64_t ns)
 {
 	char tmp[32], *p, *end = tmp + sizeof(tmp);
-	uint64_t u, f;
+	uint64_t u;
+	uint32_t f;
 	int i;
 
 	u = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
-	f = u % 1000000000;
+	f = (uint32_t)(u % 1000000000);
 	p = end;
 	/* Nine fraction digits, two at a time, then the seconds. */
 	for (i = 0; i < 4; i++) {
@@ -143,6 +144,74 @@ sb_ts(struct sbuf *b, int64_t ns)
 	sb_putn(b, p, (size_t)(end - p));
 }
 
+/*
+ * IPv6 text as glibc's inet_ntop() writes it (RFC 5952 compression): the
+ * longest run of two or more zero groups becomes "::" (the first such run
+ * on a tie), hex digits in lower case without leading zeros, and an
+ * IPv4-compatible or IPv4-mapped address ends in dotted decimal.
+ */
+static void
+addr6(struct sbuf *b, const uint8_t *a)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint16_t w[8];
+	int i, best = -1, blen = 0, cur = -1, clen = 0;
+	char tmp[48], *p = tmp;
+
+	for (i = 0; i < 8; i++) {
+		w[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
+		if (w[i] == 0) {
+			if (cur == -1) {
+				cur = i;
+				clen = 1;
+			} else {
+				clen++;
+			}
+			if (clen > blen) {
+				best = cur;
+				blen = clen;
+			}
+		} else {
+			cur = -1;
+		}
+	}
+	if (blen < 2)
+		best = -1;
+	for (i = 0; i < 8; i++) {
+		if (best != -1 && i >= best && i < best + blen) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i != 0)
+			*p++ = ':';
+		if (i == 6 && best == 0 && (blen == 6 ||
+		    (blen == 5 && w[5] == 0xffff))) {
+			char *q = tmp + sizeof(tmp);
+			int k;
+
+			for (k = 15; k >= 12; k--) {
+				q = u64_text(a[k], q);
+				if (k > 12)
+					*--q = '.';
+			}
+			sb_putn(b, tmp, (size_t)(p - tmp));
+			sb_putn(b, q, (size_t)(tmp + sizeof(tmp) - q));
+			return;
+		}
+		if (w[i] >= 0x1000)
+			*p++ = hex[w[i] >> 12];
+		if (w[i] >= 0x100)
+			*p++ = hex[(w[i] >> 8) & 15];
+		if (w[i] >= 0x10)
+			*p++ = hex[(w[i] >> 4) & 15];
+		*p++ = hex[w[i] & 15];
+	}
+	if (best != -1 && best + blen == 8)
+		*p++ = ':';
+	sb_putn(b, tmp, (size_t)(p - tmp));
+}
+
 void
 sb_addr(struct sbuf *b, uint8_t af, const uint8_t *a)
 {
@@ -150,8 +219,7 @@ sb_addr(struct sbuf *b, uint8_t af, const uint8_t *a)
 	int i;
 
 	if (af == 6) {
-		if (inet_ntop(AF_INET6, a, tmp, sizeof(tmp)) != NULL)
-			sb_puts(b, tmp);
+		addr6(b, a);
 		return;
 	}
 	p = tmp + sizeof(tmp);
