@@ -1,20 +1,39 @@
 /*
- * capture.c: the libpcap read loop.
+ * capture.c: the libpcap read loops, for saved files and for a live
+ * interface.
  *
  * pcap_next_ex() returns 1 for a packet, PCAP_ERROR_BREAK at the end of a
  * savefile, PCAP_ERROR with text for a damaged one; each maps to its own
  * outcome.  A file cut off mid-record is reported with the number of the
  * packet that could not be read, and everything before it has been fed
  * to the analysis already.
+ *
+ * A live interface is opened with pcap_create() and the pcap_set_*()
+ * calls, in immediate mode, and read without blocking: the loop polls
+ * the selectable descriptor with a timeout, so the engine's timers, the
+ * --interval view and --duration run on the wall clock even when no
+ * packet arrives.  SIGINT and SIGTERM only set a flag and break the loop;
+ * the caller then writes the final report.
  */
+#include <sys/types.h>
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <pcap/pcap.h>
 
+#include <config.h>
 #include "capture.h"
 #include "cfg.h"
 #include "decode.h"
@@ -50,6 +69,34 @@ count_result(struct rpt_counters *pc, enum dec_res res, uint8_t trunc)
 	}
 }
 
+/*
+ * Decode one packet and hand its TCP segment to the engine (or print it
+ * with --packets).  Returns true when it was a TCP segment.
+ */
+static bool
+feed(const struct sf_config *cfg, struct trk *t, struct rpt_counters *pc,
+    int dlt, int nano, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct dec_seg seg;
+	enum dec_res res;
+	char line[512];
+
+	pc->packets++;
+	res = dec_packet(dlt, data, h->caplen, h->len, &seg);
+	count_result(pc, res, res == DEC_OK ? seg.trunc : 0);
+	if (res != DEC_OK)
+		return false;
+	seg.ts_ns = (int64_t)h->ts.tv_sec * 1000000000 +
+	    (int64_t)h->ts.tv_usec * (nano ? 1 : 1000);
+	if (cfg->format == FMT_PACKETS) {
+		dec_format_seg(&seg, line, sizeof(line));
+		puts(line);
+		return true;
+	}
+	trk_segment(t, &seg, pc->packets);
+	return true;
+}
+
 static double
 mono_now(void)
 {
@@ -67,8 +114,6 @@ cap_read_file(const struct sf_config *cfg, const char *path, struct trk *t,
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	struct bpf_program prog;
-	struct dec_seg seg;
-	enum dec_res res;
 	enum cap_status st = CAP_OK;
 	pcap_t *p;
 	FILE *fp = NULL;
@@ -76,7 +121,6 @@ cap_read_file(const struct sf_config *cfg, const char *path, struct trk *t,
 	long fsize = 0;
 	uint64_t n = 0;
 	double t0 = 0, tlast = 0;
-	char line[512];
 	int progress = cfg->progress && cfg->format != FMT_PACKETS;
 
 	errbuf[0] = '\0';
@@ -141,19 +185,8 @@ cap_read_file(const struct sf_config *cfg, const char *path, struct trk *t,
 			break;
 		}
 		n++;
-		pc->packets++;
-		res = dec_packet(dlt, data, h->caplen, h->len, &seg);
-		count_result(pc, res, res == DEC_OK ? seg.trunc : 0);
-		if (res != DEC_OK)
+		if (!feed(cfg, t, pc, dlt, nano, h, data))
 			continue;
-		seg.ts_ns = (int64_t)h->ts.tv_sec * 1000000000 +
-		    (int64_t)h->ts.tv_usec * (nano ? 1 : 1000);
-		if (cfg->format == FMT_PACKETS) {
-			dec_format_seg(&seg, line, sizeof(line));
-			puts(line);
-			continue;
-		}
-		trk_segment(t, &seg, pc->packets);
 		if (progress && fsize > 0 && (n & 0xffff) == 0) {
 			double now = mono_now();
 
@@ -173,4 +206,474 @@ cap_read_file(const struct sf_config *cfg, const char *path, struct trk *t,
 	(void)warned;
 	pcap_close(p);
 	return st;
+}
+
+/* ---- live capture ---- */
+
+/*
+ * Timers run this far behind the wall clock, so that a packet still in
+ * the kernel's ring when the clock is read is not older than the engine's
+ * notion of now (a TIME_WAIT must not expire under a FIN in flight).
+ */
+#define LIVE_SLACK_NS	(500 * 1000000LL)
+#define LIVE_TICK	1.0	/* seconds between timer runs when idle */
+#define LIVE_TIMEOUT_MS	100	/* buffer timeout, if immediate mode is not */
+#define LIVE_USER	"nobody"	/* -Z default when started as root */
+
+struct cap_live {
+	const struct sf_config *cfg;
+	pcap_t		*p;
+	pcap_dumper_t	*dump;		/* -w, or NULL */
+	char		*dev;		/* interface name */
+	int		dlt;
+	int		nano;		/* timestamps in nanoseconds */
+	int		fd;		/* selectable descriptor, or -1 */
+	bool		created;	/* the -w file is ours */
+	bool		stats_warned;
+	bool		sig_set;
+	struct sigaction old_int;
+	struct sigaction old_term;
+	struct trk	*t;
+	struct rpt_counters *pc;
+};
+
+/*
+ * The only mutable globals besides the configuration: a signal handler
+ * can reach nothing else.  The handler sets the flag and breaks the loop,
+ * nothing more (both are async-signal-safe).
+ */
+static volatile sig_atomic_t live_stop;
+static pcap_t *volatile live_pcap;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	live_stop = 1;
+	if (live_pcap != NULL)
+		pcap_breakloop(live_pcap);
+}
+
+static int64_t
+wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* libpcap's default: the first device pcap_findalldevs() lists. */
+static int
+default_device(char **dev, struct sf_err *err)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_if_t *all;
+
+	errbuf[0] = '\0';
+	if (pcap_findalldevs(&all, errbuf) == -1)
+		return sf_seterr(err, "cannot list capture devices: %s",
+		    errbuf);
+	if (all == NULL)
+		return sf_seterr(err, "no capture device found; give one "
+		    "with -i");
+	*dev = strdup(all->name);
+	pcap_freealldevs(all);
+	if (*dev == NULL)
+		return sf_seterr(err, "out of memory");
+	return 0;
+}
+
+/* One sentence for an activation status, with libpcap's own details. */
+static void
+status_text(pcap_t *p, int rv, char *buf, size_t len)
+{
+	const char *detail = pcap_geterr(p);
+
+	if (rv == PCAP_ERROR || rv == PCAP_WARNING)
+		snprintf(buf, len, "%s", detail);
+	else if (detail != NULL && *detail != '\0' &&
+	    strcmp(detail, pcap_statustostr(rv)) != 0)
+		snprintf(buf, len, "%s (%s)", pcap_statustostr(rv), detail);
+	else
+		snprintf(buf, len, "%s", pcap_statustostr(rv));
+}
+
+static int
+set_options(struct cap_live *l, struct sf_err *err)
+{
+	const struct sf_config *cfg = l->cfg;
+	int promisc = !cfg->promisc_off && strcmp(l->dev, "any") != 0;
+	int rv;
+
+	/* Each setter fails only on an activated handle; check anyway. */
+	if ((rv = pcap_set_snaplen(l->p, cfg->snaplen)) != 0 ||
+	    (rv = pcap_set_promisc(l->p, promisc)) != 0 ||
+	    (rv = pcap_set_timeout(l->p, LIVE_TIMEOUT_MS)) != 0)
+		goto fail;
+#ifdef HAVE_PCAP_SET_IMMEDIATE_MODE
+	if ((rv = pcap_set_immediate_mode(l->p, 1)) != 0)
+		goto fail;
+#endif
+	if (cfg->bufsize > 0 &&
+	    (rv = pcap_set_buffer_size(l->p, cfg->bufsize * 1024)) != 0)
+		goto fail;
+	rv = pcap_set_tstamp_precision(l->p, PCAP_TSTAMP_PRECISION_NANO);
+	if (rv != 0 && rv != PCAP_ERROR_TSTAMP_PRECISION_NOTSUP)
+		goto fail;
+	return 0;
+fail:
+	return sf_seterr(err, "%s: cannot set capture options: %s", l->dev,
+	    pcap_statustostr(rv));
+}
+
+static int
+set_filter(struct cap_live *l, struct sf_err *err)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct bpf_program prog;
+	bpf_u_int32 net, mask;
+	const char *f = l->cfg->filter;
+
+	/* The netmask only matters for "ip broadcast". */
+	if (pcap_lookupnet(l->dev, &net, &mask, errbuf) == -1)
+		mask = PCAP_NETMASK_UNKNOWN;
+	if (pcap_compile(l->p, &prog, f, 1, mask) == -1)
+		return sf_seterr(err, "%s: bad filter \"%s\": %s", l->dev, f,
+		    pcap_geterr(l->p));
+	if (pcap_setfilter(l->p, &prog) == -1) {
+		sf_seterr(err, "%s: cannot set filter \"%s\": %s", l->dev, f,
+		    pcap_geterr(l->p));
+		pcap_freecode(&prog);
+		return -1;
+	}
+	pcap_freecode(&prog);
+	return 0;
+}
+
+enum cap_status
+cap_open_live(const struct sf_config *cfg, struct cap_live **out,
+    struct sf_err *err)
+{
+	char errbuf[PCAP_ERRBUF_SIZE], msg[PCAP_ERRBUF_SIZE + 128];
+	struct cap_live *l;
+	struct stat sb;
+	enum cap_status st = CAP_OPEN_FAILED;
+	int rv;
+
+	*out = NULL;
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		sf_seterr(err, "out of memory");
+		return CAP_OPEN_FAILED;
+	}
+	l->cfg = cfg;
+	l->fd = -1;
+	if (cfg->iface == NULL) {
+		if (default_device(&l->dev, err) == -1)
+			goto fail;
+	} else if ((l->dev = strdup(cfg->iface)) == NULL) {
+		sf_seterr(err, "out of memory");
+		goto fail;
+	}
+	errbuf[0] = '\0';
+	if ((l->p = pcap_create(l->dev, errbuf)) == NULL) {
+		sf_seterr(err, "%s: %s", l->dev, errbuf);
+		goto fail;
+	}
+	if (set_options(l, err) == -1)
+		goto fail;
+	rv = pcap_activate(l->p);
+	status_text(l->p, rv, msg, sizeof(msg));
+	if (rv < 0) {
+		if (rv == PCAP_ERROR_PERM_DENIED ||
+		    rv == PCAP_ERROR_PROMISC_PERM_DENIED)
+			sf_seterr(err, "%s: %s; run as root or with "
+			    "CAP_NET_RAW", l->dev, msg);
+		else
+			sf_seterr(err, "%s: %s", l->dev, msg);
+		goto fail;
+	}
+	if (rv > 0)
+		fprintf(stderr, "synfin: %s: warning: %s\n", l->dev, msg);
+	l->nano = pcap_get_tstamp_precision(l->p) ==
+	    PCAP_TSTAMP_PRECISION_NANO;
+	l->dlt = pcap_datalink(l->p);
+	if (!dec_link_supported(l->dlt)) {
+		const char *name = pcap_datalink_val_to_name(l->dlt);
+
+		fprintf(stderr, "synfin: %s: link type %d (%s) is not "
+		    "supported; its packets are skipped and counted\n",
+		    l->dev, l->dlt, name != NULL ? name : "unknown");
+	}
+	if (cfg->filter != NULL && set_filter(l, err) == -1) {
+		st = CAP_BAD_FILTER;
+		goto fail;
+	}
+	/*
+	 * Without a selectable descriptor the handle stays blocking and the
+	 * buffer timeout paces the loop.
+	 */
+	if ((l->fd = pcap_get_selectable_fd(l->p)) >= 0 &&
+	    pcap_setnonblock(l->p, 1, errbuf) == -1) {
+		sf_seterr(err, "%s: %s", l->dev, errbuf);
+		goto fail;
+	}
+	if (cfg->write_file != NULL) {
+		l->created = stat(cfg->write_file, &sb) == -1 &&
+		    errno == ENOENT;
+		if ((l->dump = pcap_dump_open(l->p, cfg->write_file)) ==
+		    NULL) {
+			sf_seterr(err, "%s: %s", cfg->write_file,
+			    pcap_geterr(l->p));
+			goto fail;
+		}
+	}
+	*out = l;
+	return CAP_OK;
+fail:
+	cap_close_live(l);
+	return st;
+}
+
+const char *
+cap_live_device(const struct cap_live *l)
+{
+	return l->dev;
+}
+
+int
+cap_drop_privileges(struct cap_live *l, const char *user,
+    struct sf_err *err)
+{
+	struct passwd *pw;
+	char *name;
+	uid_t uid;
+	gid_t gid;
+	int rv = 0;
+
+	if (getuid() != 0 && geteuid() != 0)
+		return 0;	/* nothing to give up */
+	errno = 0;
+	if ((pw = getpwnam(user != NULL ? user : LIVE_USER)) == NULL) {
+		if (user != NULL)
+			return sf_seterr(err, "-Z %s: no such user", user);
+		fprintf(stderr, "synfin: warning: no user \"%s\"; the "
+		    "capture runs as root (give -Z USER)\n", LIVE_USER);
+		return 0;
+	}
+	if (pw->pw_uid == 0)
+		return 0;	/* -Z root: stay */
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	if ((name = strdup(pw->pw_name)) == NULL)
+		return sf_seterr(err, "out of memory");
+	/* A -w file we created belongs to the user named with -Z. */
+	if (user != NULL && l->dump != NULL && l->created &&
+	    fchown(fileno(pcap_dump_file(l->dump)), uid, gid) == -1)
+		rv = sf_seterr(err, "%s: cannot give it to %s: %s",
+		    l->cfg->write_file, name, strerror(errno));
+	else if (initgroups(name, gid) == -1)
+		rv = sf_seterr(err, "-Z %s: initgroups: %s", name,
+		    strerror(errno));
+	else if (setgid(gid) == -1)
+		rv = sf_seterr(err, "-Z %s: setgid: %s", name,
+		    strerror(errno));
+	else if (setuid(uid) == -1)
+		rv = sf_seterr(err, "-Z %s: setuid: %s", name,
+		    strerror(errno));
+	else if (setuid(0) != -1)
+		rv = sf_seterr(err, "-Z %s: root privileges could be "
+		    "regained", name);
+	free(name);
+	return rv;
+}
+
+static void
+live_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct cap_live *l = (struct cap_live *)(void *)arg;
+
+	if (l->dump != NULL)
+		pcap_dump((u_char *)l->dump, h, data);
+	feed(l->cfg, l->t, l->pc, l->dlt, l->nano, h, data);
+}
+
+/* Kernel drop counters, cumulative since activation. */
+static void
+live_stats(struct cap_live *l)
+{
+	struct pcap_stat ps;
+
+	if (pcap_stats(l->p, &ps) == 0) {
+		l->pc->kernel_drops = ps.ps_drop;
+		l->pc->if_drops = ps.ps_ifdrop;
+	} else if (!l->stats_warned) {
+		fprintf(stderr, "synfin: %s: warning: no drop counts: %s\n",
+		    l->dev, pcap_geterr(l->p));
+		l->stats_warned = true;
+	}
+}
+
+static int
+live_signals(struct cap_live *l, struct sf_err *err)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: poll(2) returns EINTR */
+	live_stop = 0;
+	live_pcap = l->p;
+	if (sigaction(SIGINT, &sa, &l->old_int) == -1)
+		return sf_seterr(err, "sigaction: %s", strerror(errno));
+	if (sigaction(SIGTERM, &sa, &l->old_term) == -1) {
+		sf_seterr(err, "sigaction: %s", strerror(errno));
+		sigaction(SIGINT, &l->old_int, NULL);
+		return -1;
+	}
+	l->sig_set = true;
+	return 0;
+}
+
+/* Packets left for -c, as pcap_dispatch() counts them (-1: all). */
+static int
+live_budget(const struct cap_live *l)
+{
+	int64_t left;
+
+	if (l->cfg->count <= 0)
+		return -1;
+	left = l->cfg->count - (int64_t)l->pc->packets;
+	return left > INT_MAX ? INT_MAX : (int)left;
+}
+
+enum cap_status
+cap_run_live(struct cap_live *l, struct trk *t, struct rpt *r,
+    struct rpt_counters *pc, struct sf_err *err)
+{
+	const struct sf_config *cfg = l->cfg;
+	const char *name = pcap_datalink_val_to_name(l->dlt);
+	const char *desc = pcap_datalink_val_to_description(l->dlt);
+	bool engine = cfg->format != FMT_PACKETS;
+	enum cap_status st = CAP_OK;
+	struct pollfd pfd;
+	double now, next_tick, next_iv, end, wake;
+	int64_t prev_wall, wall;
+	int n, timeout;
+
+	l->t = t;
+	l->pc = pc;
+	pc->live = 1;
+	if (live_signals(l, err) == -1)
+		return CAP_OPEN_FAILED;
+	fprintf(stderr, "synfin: listening on %s, link-type %s (%s), "
+	    "snapshot length %d bytes\n", l->dev, name != NULL ? name : "?",
+	    desc != NULL ? desc : "?", pcap_snapshot(l->p));
+	now = mono_now();
+	next_tick = now + LIVE_TICK;
+	next_iv = cfg->interval > 0 ? now + cfg->interval : 0;
+	end = cfg->duration > 0 ? now + cfg->duration : 0;
+	prev_wall = wall_ns();
+	for (;;) {
+		if (live_stop)
+			break;
+		if (cfg->count > 0 && (int64_t)pc->packets >= cfg->count) {
+			st = CAP_STOPPED;
+			break;
+		}
+		if (l->fd >= 0) {
+			wake = next_tick;
+			if (next_iv > 0 && next_iv < wake)
+				wake = next_iv;
+			if (end > 0 && end < wake)
+				wake = end;
+			timeout = (int)((wake - mono_now()) * 1000.0) + 1;
+			if (timeout < 0)
+				timeout = 0;
+			pfd.fd = l->fd;
+			pfd.events = POLLIN;
+			pfd.revents = 0;
+			if (poll(&pfd, 1, timeout) == -1 && errno != EINTR) {
+				sf_seterr(err, "%s: poll: %s", l->dev,
+				    strerror(errno));
+				st = CAP_DAMAGED;
+				break;
+			}
+		}
+		n = pcap_dispatch(l->p, live_budget(l), live_packet,
+		    (u_char *)l);
+		if (n == PCAP_ERROR_BREAK)
+			continue;	/* live_stop is set */
+		if (n < 0) {
+			sf_seterr(err, "%s: %s", l->dev, pcap_geterr(l->p));
+			st = CAP_DAMAGED;
+			break;
+		}
+		if (n > 0 && l->dump != NULL &&
+		    pcap_dump_flush(l->dump) == -1) {
+			sf_seterr(err, "%s: %s", cfg->write_file,
+			    strerror(errno));
+			st = CAP_DAMAGED;
+			break;
+		}
+		if (n > 0 && !engine)
+			fflush(stdout);
+		now = mono_now();
+		if (now >= next_tick) {
+			wall = wall_ns();
+			if (engine) {
+				trk_advance(t, wall - LIVE_SLACK_NS);
+				rpt_live_tick(r, t, prev_wall, wall);
+			}
+			prev_wall = wall;
+			next_tick = now + LIVE_TICK;
+		}
+		if (next_iv > 0 && now >= next_iv) {
+			live_stats(l);
+			rpt_interval(r, t, pc, wall_ns());
+			while (next_iv <= now)
+				next_iv += cfg->interval;
+		}
+		if (end > 0 && now >= end)
+			break;
+	}
+	/*
+	 * Packets the kernel queued before the signal are analysed too: one
+	 * more pass over the ring (the first may only consume the break).
+	 */
+	if (live_stop && l->fd >= 0 && st == CAP_OK) {
+		n = pcap_dispatch(l->p, live_budget(l), live_packet,
+		    (u_char *)l);
+		if (n == PCAP_ERROR_BREAK)
+			n = pcap_dispatch(l->p, live_budget(l), live_packet,
+			    (u_char *)l);
+	}
+	if (l->dump != NULL && pcap_dump_flush(l->dump) == -1 &&
+	    st != CAP_DAMAGED) {
+		sf_seterr(err, "%s: %s", cfg->write_file, strerror(errno));
+		st = CAP_DAMAGED;
+	}
+	live_stats(l);
+	if (engine)
+		trk_advance(t, wall_ns());
+	return st;
+}
+
+void
+cap_close_live(struct cap_live *l)
+{
+	if (l == NULL)
+		return;
+	if (l->sig_set) {
+		sigaction(SIGINT, &l->old_int, NULL);
+		sigaction(SIGTERM, &l->old_term, NULL);
+	}
+	live_pcap = NULL;
+	if (l->dump != NULL)
+		pcap_dump_close(l->dump);
+	if (l->p != NULL)
+		pcap_close(l->p);
+	free(l->dev);
+	free(l);
 }

@@ -13,6 +13,8 @@
 
 struct sf_config;
 struct trk;
+struct rpt;
+struct cap_live;
 
 /* Outcome of reading one source. */
 enum cap_status {
@@ -20,7 +22,7 @@ enum cap_status {
 	CAP_DAMAGED,		/* stopped early: damaged or cut short */
 	CAP_OPEN_FAILED,	/* could not open or not a capture */
 	CAP_BAD_FILTER,		/* the filter does not compile */
-	CAP_STOPPED		/* -c COUNT reached, or a signal */
+	CAP_STOPPED		/* -c COUNT reached */
 };
 
 /*
@@ -29,5 +31,35 @@ enum cap_status {
  */
 enum cap_status	cap_read_file(const struct sf_config *cfg, const char *path,
 		    struct trk *t, struct rpt_counters *pc, struct sf_err *err);
+
+/*
+ * Open cfg->iface (libpcap's default device when NULL) for live capture:
+ * snapshot length, promiscuous mode, immediate mode, buffer size and
+ * nanosecond timestamps, then the filter and the -w file.  Activation
+ * warnings are printed and do not fail.  CAP_OPEN_FAILED (missing device,
+ * no permission, -w file) or CAP_BAD_FILTER, with err filled.
+ */
+enum cap_status	cap_open_live(const struct sf_config *cfg,
+		    struct cap_live **out, struct sf_err *err);
+const char	*cap_live_device(const struct cap_live *l);
+/*
+ * When running as root, become user (NULL: "nobody" if it exists; a user
+ * whose uid is 0 keeps root): initgroups, setgid, setuid, each checked.
+ * A -w file created by cap_open_live() is given to a user named here.
+ */
+int		cap_drop_privileges(struct cap_live *l, const char *user,
+		    struct sf_err *err)
+		    __attribute__((warn_unused_result));
+/*
+ * Capture until SIGINT or SIGTERM (CAP_OK), --duration (CAP_OK), -c
+ * (CAP_STOPPED) or a read or -w write error (CAP_DAMAGED).  Timers run
+ * on the wall clock while idle; r gets the CLOSE_WAIT watch and the
+ * --interval views; pc gets the kernel drop counts at the end.
+ */
+enum cap_status	cap_run_live(struct cap_live *l, struct trk *t,
+		    struct rpt *r, struct rpt_counters *pc,
+		    struct sf_err *err);
+/* Close the device and the -w file; restore the signal handlers. */
+void		cap_close_live(struct cap_live *l);
 
 #endif /* SYNFIN_CAPTURE_H */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "zeek.h"
 
 /* Grow *arr (of *cap elements of size sz) to hold one more, up to max. */
 static bool
@@ -90,6 +91,7 @@ conn_free_members(struct conn *c)
 	c->ep[0].states = c->ep[1].states = NULL;
 	c->rsts = NULL;
 	c->findings = NULL;
+	zk_free(c);
 }
 
 enum fsm_state

@@ -16,6 +16,8 @@
 #include "decode.h"
 #include "fsm.h"
 
+struct zk_view;
+
 #define CONN_CLIENT	0
 #define CONN_SERVER	1
 
@@ -191,13 +193,8 @@ struct conn {
 	uint32_t	cap_findings;
 	struct conn_finding *findings;
 	uint32_t	events_dropped;	/* state records over the cap */
-	/* Zeek view (report_zeek.c); filled per segment by zeek_update(). */
-	char		zk_history[40];
-	uint8_t		zk_orig;	/* which ep Zeek calls the originator */
-	uint8_t		zk_flipped;
-	uint32_t	zk_seen[2];	/* letters seen, bit per letter */
-	uint32_t	zk_last_seq[2][4];
-	uint64_t	zk_count[2][4];	/* T W C G counters per direction */
+	/* Zeek's view (zeek.c), made by zk_update() for the Zeek formats. */
+	struct zk_view	*zk;
 	/* Flow table links (flowtab.c). */
 	struct conn	*lru_prev, *lru_next;
 	struct conn	*tl_prev, *tl_next;	/* timer list */

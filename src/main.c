@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,19 +22,31 @@
 #include "report.h"
 #include "track.h"
 
+/*
+ * 262 bytes hold every header synfin reads: a link header with two VLAN
+ * tags (or Linux cooked v2), IPv6 with extension headers or a tunnel, and
+ * a TCP header with 40 bytes of options.  Payload is never needed: its
+ * length comes from the IP header.
+ */
+#define SNAPLEN_DEFAULT	262
+#define SNAPLEN_MAX	262144
+
 enum {
 	OPT_JSON = 256, OPT_FORMAT, OPT_PACKETS, OPT_MSL, OPT_IDLE,
 	OPT_CLOSE_WAIT, OPT_MAX_FLOWS, OPT_MAX_EVENTS, OPT_PORT_RANGE, OPT_AT,
-	OPT_HELP, OPT_VERSION, OPT_NO_PROGRESS
+	OPT_HELP, OPT_VERSION, OPT_NO_PROGRESS, OPT_DURATION, OPT_INTERVAL
 };
 
 static const struct option longopts[] = {
 	{ "at", required_argument, NULL, OPT_AT },
 	{ "close-wait", required_argument, NULL, OPT_CLOSE_WAIT },
 	{ "count", required_argument, NULL, 'c' },
+	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+	{ "interface", required_argument, NULL, 'i' },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
@@ -50,7 +63,9 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: synfin [-n] [-c count] [-r file] [--json | --format fmt] [--packets]\n"
+"usage: synfin [-np] [-B size] [-c count] [-i interface] [-r file]\n"
+"              [-s snaplen] [-w file] [-Z user] [--json | --format fmt]\n"
+"              [--packets] [--duration seconds] [--interval seconds]\n"
 "              [--msl seconds] [--idle-timeout seconds] [--close-wait seconds]\n"
 "              [--max-flows n] [--max-events n] [--port-range lo-hi]\n"
 "              [--at time] [file ...] [expression]\n"
@@ -62,13 +77,25 @@ help(void)
 {
 	usage(stdout);
 	printf(
-"\nReads pcap/pcapng captures and explains every TCP connection's handshake\n"
-"and close, every RST, 2*MSL violations, CLOSE_WAIT and TIME_WAIT.\n\n"
+"\nReads pcap/pcapng captures, or captures live on an interface, and explains\n"
+"every TCP connection's handshake and close, every RST, 2*MSL violations,\n"
+"CLOSE_WAIT and TIME_WAIT.\n\n"
 "  -r FILE              read FILE (\"-\" is stdin); files may also follow\n"
+"  -i IFACE             capture live on IFACE (\"any\": all); without -i and\n"
+"                       without a file, libpcap's default device\n"
 "  -c COUNT             stop after COUNT packets\n"
 "  -n                   accepted for tcpdump habits; output is numeric\n"
+"  -p                   live: do not put the interface in promiscuous mode\n"
+"  -s SNAPLEN           live: bytes kept per packet (262: every header)\n"
+"  -B KIB               live: kernel capture buffer size in KiB\n"
+"  -w FILE              live: also save the raw packets to FILE (pcap)\n"
+"  -Z USER              live, as root: run as USER once the device and the\n"
+"                       -w file are open (default nobody; root: stay root)\n"
+"  --duration SECONDS   live: stop after SECONDS\n"
+"  --interval SECONDS   live: print counters and the netstat view this often\n"
 "  --json               JSON lines: one object per connection, then a summary\n"
-"  --format FMT         text (default) or json\n"
+"  --format FMT         text (default), json, zeek (Zeek's conn.log) or\n"
+"                       zeek-json (conn.log as Zeek's JSON lines)\n"
 "  --packets            print one decoded line per TCP segment, nothing else\n"
 "  --msl SECONDS        maximum segment lifetime; TIME_WAIT is 2*MSL (30)\n"
 "  --idle-timeout SECS  expire idle connections (3600)\n"
@@ -80,8 +107,11 @@ help(void)
 "  --at TIME            netstat view at TIME (seconds since the epoch)\n"
 "  --no-progress        no progress line on a terminal\n"
 "  EXPRESSION           a pcap-filter(7) expression, as with tcpdump\n\n"
-"Exit status: 0 ok, 1 usage or bad filter, 2 input missing or damaged\n"
-"(the report covers what was read), 3 resource limit.\n");
+"Live capture prints RSTs and findings as they happen and each connection\n"
+"as it ends; SIGINT or SIGTERM stops it and prints the final report.\n\n"
+"Exit status: 0 ok, 1 usage, bad filter or unknown -Z user, 2 input missing\n"
+"or damaged, or interface that cannot be opened (the report covers what was\n"
+"read), 3 resource limit.\n");
 }
 
 static int
@@ -195,10 +225,14 @@ main(int argc, char **argv)
 	struct det_agg *agg = NULL;
 	struct rpt *rpt = NULL;
 	struct trk *trk = NULL;
+	struct cap_live *lv = NULL;
+	const char *live_opt = NULL;	/* an option only live capture takes */
 	unsigned long long u;
 	enum cap_status cs;
+	int64_t ns;
 	int ch, i, status = SF_EXIT_OK;
 	unsigned lo, hi;
+	bool live;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&pc, 0, sizeof(pc));
@@ -209,24 +243,75 @@ main(int argc, char **argv)
 	cfg.max_events = 64;
 	cfg.port_lo = 32768;
 	cfg.port_hi = 60999;
+	cfg.snaplen = SNAPLEN_DEFAULT;
 	cfg.progress = isatty(STDERR_FILENO);
 	if ((cfg.files = calloc((size_t)argc + 1, sizeof(char *))) == NULL) {
 		fprintf(stderr, "synfin: out of memory\n");
 		return SF_EXIT_LIMIT;
 	}
 
-	while ((ch = getopt_long(argc, argv, "+c:nr:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+B:c:i:npr:s:w:Z:", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'B':
+			if (parse_u64(optarg, "-B", INT_MAX / 1024, &u) == -1 ||
+			    u == 0) {
+				fprintf(stderr, "synfin: -B: a size in KiB, at "
+				    "least 1\n");
+				return cfg_done(&cfg, SF_EXIT_USAGE);
+			}
+			cfg.bufsize = (int)u;
+			live_opt = "-B";
+			break;
 		case 'c':
 			if (parse_u64(optarg, "-c", LLONG_MAX, &u) == -1)
 				return cfg_done(&cfg, SF_EXIT_USAGE);
 			cfg.count = (int64_t)u;
 			break;
+		case 'i':
+			cfg.iface = optarg;
+			break;
 		case 'n':
 			cfg.numeric = true;
 			break;
+		case 'p':
+			cfg.promisc_off = true;
+			live_opt = "-p";
+			break;
 		case 'r':
 			cfg.files[cfg.nfiles++] = optarg;
+			break;
+		case 's':
+			/* As tcpdump: 0 means the largest, 262144. */
+			if (parse_u64(optarg, "-s", SNAPLEN_MAX, &u) == -1)
+				return cfg_done(&cfg, SF_EXIT_USAGE);
+			cfg.snaplen = u == 0 ? SNAPLEN_MAX : (int)u;
+			live_opt = "-s";
+			break;
+		case 'w':
+			if (strcmp(optarg, "-") == 0) {
+				fprintf(stderr, "synfin: -w: standard output "
+				    "carries the report; name a file\n");
+				return cfg_done(&cfg, SF_EXIT_USAGE);
+			}
+			cfg.write_file = optarg;
+			live_opt = "-w";
+			break;
+		case 'Z':
+			cfg.user = optarg;
+			live_opt = "-Z";
+			break;
+		case OPT_DURATION:
+			if (parse_secs(optarg, "--duration", &ns) == -1)
+				return cfg_done(&cfg, SF_EXIT_USAGE);
+			cfg.duration = (double)ns / 1e9;
+			live_opt = "--duration";
+			break;
+		case OPT_INTERVAL:
+			if (parse_secs(optarg, "--interval", &ns) == -1)
+				return cfg_done(&cfg, SF_EXIT_USAGE);
+			cfg.interval = (double)ns / 1e9;
+			live_opt = "--interval";
 			break;
 		case OPT_JSON:
 			cfg.format = FMT_JSON;
@@ -236,9 +321,14 @@ main(int argc, char **argv)
 				cfg.format = FMT_TEXT;
 			else if (strcmp(optarg, "json") == 0)
 				cfg.format = FMT_JSON;
+			else if (strcmp(optarg, "zeek") == 0)
+				cfg.format = FMT_ZEEK;
+			else if (strcmp(optarg, "zeek-json") == 0)
+				cfg.format = FMT_ZEEK_JSON;
 			else {
 				fprintf(stderr, "synfin: --format: unknown "
-				    "format \"%s\" (text, json)\n", optarg);
+				    "format \"%s\" (text, json, zeek, "
+				    "zeek-json)\n", optarg);
 				return cfg_done(&cfg, SF_EXIT_USAGE);
 			}
 			break;
@@ -303,15 +393,47 @@ main(int argc, char **argv)
 			return cfg_done(&cfg, SF_EXIT_USAGE);
 		}
 	}
-	if (split_operands(&cfg, argv + optind, argc - optind) == -1) {
+	/* With -i every operand is the filter; without, files come first. */
+	if (cfg.iface != NULL && cfg.nfiles > 0) {
+		fprintf(stderr, "synfin: -i and -r (or file operands) "
+		    "exclude each other\n");
+		usage(stderr);
+		return cfg_done(&cfg, SF_EXIT_USAGE);
+	}
+	if (cfg.iface != NULL && optind < argc)
+		cfg.filter = join_filter(argv + optind, argc - optind);
+	if ((cfg.iface != NULL && optind < argc && cfg.filter == NULL) ||
+	    (cfg.iface == NULL &&
+	    split_operands(&cfg, argv + optind, argc - optind) == -1)) {
 		fprintf(stderr, "synfin: out of memory\n");
 		return cfg_done(&cfg, SF_EXIT_LIMIT);
 	}
-	if (cfg.nfiles == 0) {
-		fprintf(stderr, "synfin: no capture to read (give a file, or "
-		    "- for stdin)\n");
-		usage(stderr);
+	live = cfg.nfiles == 0;
+	if (!live && live_opt != NULL) {
+		fprintf(stderr, "synfin: %s: only for live capture (-i)\n",
+		    live_opt);
 		return cfg_done(&cfg, SF_EXIT_USAGE);
+	}
+	if (live && cfg.user != NULL && getpwnam(cfg.user) == NULL) {
+		fprintf(stderr, "synfin: -Z %s: no such user\n", cfg.user);
+		return cfg_done(&cfg, SF_EXIT_USAGE);
+	}
+	if (live) {
+		cfg.progress = false;
+		cfg.live_verdicts = cfg.format == FMT_TEXT ||
+		    cfg.format == FMT_JSON;
+		err.msg[0] = '\0';
+		if ((cs = cap_open_live(&cfg, &lv, &err)) != CAP_OK) {
+			fprintf(stderr, "synfin: %s\n", err.msg);
+			return cfg_done(&cfg, cs == CAP_BAD_FILTER ?
+			    SF_EXIT_USAGE : SF_EXIT_INPUT);
+		}
+		/* Nothing is read or written as root from here on. */
+		if (cap_drop_privileges(lv, cfg.user, &err) == -1) {
+			fprintf(stderr, "synfin: %s\n", err.msg);
+			cap_close_live(lv);
+			return cfg_done(&cfg, SF_EXIT_INPUT);
+		}
 	}
 
 	if ((agg = det_agg_new(&cfg)) == NULL ||
@@ -325,6 +447,15 @@ main(int argc, char **argv)
 		return SF_EXIT_LIMIT;
 	}
 
+	if (live) {
+		err.msg[0] = '\0';
+		cs = cap_run_live(lv, trk, rpt, &pc, &err);
+		if (cs == CAP_OPEN_FAILED || cs == CAP_DAMAGED) {
+			fprintf(stderr, "synfin: %s\n", err.msg);
+			pc.input_error = 1;
+			status = SF_EXIT_INPUT;
+		}
+	}
 	for (i = 0; i < cfg.nfiles; i++) {
 		err.msg[0] = '\0';
 		cs = cap_read_file(&cfg, cfg.files[i], trk, &pc, &err);
@@ -360,6 +491,7 @@ main(int argc, char **argv)
 	} else if (fflush(stdout) != 0) {
 		status = SF_EXIT_INPUT;
 	}
+	cap_close_live(lv);
 	trk_free(trk);
 	rpt_free(rpt);
 	det_agg_free(agg);

@@ -7,25 +7,38 @@
  * counts, which are only known at the end: its connection blocks go to a
  * temporary file first and are copied after the header, so memory stays
  * bounded whatever the length of the capture.
+ *
+ * Live capture (cfg->live_verdicts) writes everything as it happens and
+ * flushes: a line per RST and per finding when the engine sees it, the
+ * connection blocks straight to the output, the --interval views; the
+ * verdict counts come at the end with the summary.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cfg.h"
 #include "detect.h"
 #include "report.h"
 #include "sbuf.h"
+#include "zeek.h"
 
 struct rpt {
 	const struct sf_config *cfg;
 	FILE		*out;
 	FILE		*body;		/* text: connection blocks */
 	struct sbuf	b;
+	struct zk_log	*zk;		/* --format zeek, zeek-json */
 	int		err;
 };
 
 static void	json_conn(struct rpt *, const struct conn *, enum trk_end);
 static void	text_conn(struct rpt *, const struct conn *, enum trk_end);
+static void	live_findings(struct rpt *, const struct conn *);
+static void	live_flush(struct rpt *);
+static void	sink_rst(void *, const struct conn *, const struct conn_rst *);
+static void	sink_finding(void *, const struct conn *,
+		    const struct conn_finding *);
 
 /* States whose time the close report gives, in teardown order. */
 static const uint8_t close_states[] = {
@@ -53,16 +66,27 @@ sink_conn(void *arg, const struct conn *c, enum trk_end why)
 
 	switch (r->cfg->format) {
 	case FMT_JSON:
+		if (r->cfg->live_verdicts)
+			live_findings(r, c);
 		json_conn(r, c, why);
 		flush_if_big(r, r->out);
 		break;
 	case FMT_TEXT:
+		if (r->cfg->live_verdicts)
+			live_findings(r, c);
 		text_conn(r, c, why);
 		flush_if_big(r, r->body != NULL ? r->body : r->out);
 		break;
+	case FMT_ZEEK:
+	case FMT_ZEEK_JSON:
+		if (r->zk != NULL)
+			zk_log_conn(r->zk, c);
+		return;
 	default:
-		break;
+		return;
 	}
+	if (r->cfg->live_verdicts)
+		live_flush(r);
 }
 
 struct rpt *
@@ -77,6 +101,11 @@ rpt_new(const struct sf_config *cfg, FILE *out)
 	sb_init(&r->b);
 	if (cfg->format == FMT_TEXT && !cfg->live_verdicts)
 		r->body = tmpfile();	/* NULL: write blocks straight out */
+	if ((cfg->format == FMT_ZEEK || cfg->format == FMT_ZEEK_JSON) &&
+	    (r->zk = zk_log_new(cfg, out)) == NULL) {
+		rpt_free(r);
+		return NULL;
+	}
 	return r;
 }
 
@@ -87,6 +116,7 @@ rpt_free(struct rpt *r)
 		return;
 	if (r->body != NULL)
 		fclose(r->body);
+	zk_log_free(r->zk);
 	sb_free(&r->b);
 	free(r);
 }
@@ -96,6 +126,10 @@ rpt_sink(struct rpt *r, struct trk_sink *sink)
 {
 	memset(sink, 0, sizeof(*sink));
 	sink->conn = sink_conn;
+	if (r->cfg->live_verdicts) {
+		sink->rst = sink_rst;
+		sink->finding = sink_finding;
+	}
 	sink->arg = r;
 }
 
@@ -122,11 +156,9 @@ j_dur(struct sbuf *b, int64_t ns)
 static void
 j_ep(struct sbuf *b, const struct conn *c, int side)
 {
-	char a[64];
-
-	sb_puts(b, "{\"ip\":");
-	sb_jstr(b, rpt_addr(c, side, a, sizeof(a)));
-	sb_puts(b, ",\"port\":");
+	sb_puts(b, "{\"ip\":\"");
+	sb_addr(b, c->af, c->ep[side].addr);
+	sb_puts(b, "\",\"port\":");
 	sb_u64(b, c->ep[side].port);
 	sb_putc(b, '}');
 }
@@ -200,114 +232,129 @@ json_durations(struct sbuf *b, const struct conn_ep *e)
 	sb_putc(b, '}');
 }
 
+/* The members of one RST object, without its braces. */
+static void
+json_rst(struct sbuf *b, const struct conn_rst *r)
+{
+	char ex[512];
+
+	sb_puts(b, "\"at\":");
+	sb_ts(b, r->at);
+	sb_puts(b, ",\"packet\":");
+	sb_u64(b, r->pkt);
+	sb_puts(b, ",\"from\":\"");
+	sb_puts(b, conn_side_name(r->from));
+	sb_puts(b, "\",\"class\":\"");
+	sb_puts(b, conn_rst_class_name(r->cls));
+	sb_puts(b, "\",\"sender_state\":\"");
+	sb_puts(b, fsm_state_name((enum fsm_state)r->sender_state));
+	sb_puts(b, "\",\"receiver_state\":\"");
+	sb_puts(b, fsm_state_name((enum fsm_state)r->receiver_state));
+	sb_puts(b, "\"");
+	if (r->cls == RST_AFTER_PREMATURE_CLOSE) {
+		sb_puts(b, ",\"premature_from\":\"");
+		sb_puts(b, fsm_state_name(
+		    (enum fsm_state)r->premature_from));
+		sb_puts(b, "\",\"since\":");
+		j_dur(b, r->since);
+	}
+	if (r->cls == RST_ABORT)
+		sb_puts(b, r->unread ? ",\"unread_data\":true" :
+		    ",\"unread_data\":false");
+	sb_puts(b, ",\"stateless\":");
+	sb_puts(b, r->has_ack ? "false" : "true");
+	det_rst_explain(r, ex, sizeof(ex));
+	sb_puts(b, ",\"explanation\":");
+	sb_jstr(b, ex);
+}
+
 static void
 json_rsts(struct sbuf *b, const struct conn *c)
 {
-	char ex[512];
 	uint32_t i;
 
 	sb_putc(b, '[');
 	for (i = 0; i < c->nrsts; i++) {
-		const struct conn_rst *r = &c->rsts[i];
-
 		if (i > 0)
 			sb_putc(b, ',');
-		sb_puts(b, "{\"at\":");
-		sb_ts(b, r->at);
-		sb_puts(b, ",\"packet\":");
-		sb_u64(b, r->pkt);
-		sb_puts(b, ",\"from\":\"");
-		sb_puts(b, conn_side_name(r->from));
-		sb_puts(b, "\",\"class\":\"");
-		sb_puts(b, conn_rst_class_name(r->cls));
-		sb_puts(b, "\",\"sender_state\":\"");
-		sb_puts(b, fsm_state_name((enum fsm_state)r->sender_state));
-		sb_puts(b, "\",\"receiver_state\":\"");
-		sb_puts(b, fsm_state_name((enum fsm_state)r->receiver_state));
-		sb_puts(b, "\"");
-		if (r->cls == RST_AFTER_PREMATURE_CLOSE) {
-			sb_puts(b, ",\"premature_from\":\"");
-			sb_puts(b, fsm_state_name(
-			    (enum fsm_state)r->premature_from));
-			sb_puts(b, "\",\"since\":");
-			j_dur(b, r->since);
-		}
-		if (r->cls == RST_ABORT)
-			sb_puts(b, r->unread ? ",\"unread_data\":true" :
-			    ",\"unread_data\":false");
-		sb_puts(b, ",\"stateless\":");
-		sb_puts(b, r->has_ack ? "false" : "true");
-		det_rst_explain(r, ex, sizeof(ex));
-		sb_puts(b, ",\"explanation\":");
-		sb_jstr(b, ex);
+		sb_putc(b, '{');
+		json_rst(b, &c->rsts[i]);
 		sb_putc(b, '}');
 	}
 	sb_putc(b, ']');
 }
 
+/* The members of one finding object, without its braces. */
+static void
+json_finding(struct sbuf *b, const struct conn *c,
+    const struct conn_finding *f)
+{
+	char ex[768];
+
+	sb_puts(b, "\"kind\":\"");
+	sb_puts(b, conn_finding_name(f->kind));
+	sb_puts(b, "\",\"at\":");
+	sb_ts(b, f->at);
+	switch (f->kind) {
+	case FIND_TWO_MSL_VIOLATION:
+		sb_puts(b, ",\"previous_id\":");
+		sb_u64(b, f->previous_id);
+		sb_puts(b, ",\"holder\":\"");
+		sb_puts(b, conn_side_name(f->side));
+		sb_puts(b, "\",\"gap\":");
+		j_dur(b, f->duration);
+		sb_puts(b, ",\"msl\":");
+		j_dur(b, f->msl);
+		sb_puts(b, ",\"safe\":");
+		sb_puts(b, f->safe < 0 ? "null" : f->safe ? "true" :
+		    "false");
+		sb_puts(b, ",\"basis\":");
+		sb_puts(b, f->basis == 1 ? "\"isn\"" : f->basis == 2 ?
+		    "\"timestamp\"" : "null");
+		break;
+	case FIND_OPEN_TUPLE_REUSE:
+		sb_puts(b, ",\"previous_id\":");
+		sb_u64(b, f->previous_id);
+		sb_puts(b, ",\"previous_state\":\"");
+		sb_puts(b, fsm_state_name(
+		    (enum fsm_state)f->prev_state));
+		sb_puts(b, "\"");
+		break;
+	case FIND_CLOSE_WAIT:
+		sb_puts(b, ",\"side\":\"");
+		sb_puts(b, conn_side_name(f->side));
+		sb_puts(b, "\",\"duration\":");
+		j_dur(b, f->duration);
+		sb_puts(b, ",\"open_at_end\":");
+		sb_puts(b, f->open_at_end ? "true" : "false");
+		sb_puts(b, ",\"half_close\":");
+		sb_puts(b, f->half_close ? "true" : "false");
+		break;
+	case FIND_TIME_WAIT_PRESSURE:
+		sb_puts(b, ",\"side\":\"");
+		sb_puts(b, conn_side_name(f->side));
+		sb_puts(b, "\",\"count\":");
+		sb_i64(b, f->duration);
+		break;
+	default:
+		break;
+	}
+	det_finding_explain(c, f, ex, sizeof(ex));
+	sb_puts(b, ",\"explanation\":");
+	sb_jstr(b, ex);
+}
+
 static void
 json_findings(struct sbuf *b, const struct conn *c)
 {
-	char ex[768];
 	uint32_t i;
 
 	sb_putc(b, '[');
 	for (i = 0; i < c->nfindings; i++) {
-		const struct conn_finding *f = &c->findings[i];
-
 		if (i > 0)
 			sb_putc(b, ',');
-		sb_puts(b, "{\"kind\":\"");
-		sb_puts(b, conn_finding_name(f->kind));
-		sb_puts(b, "\",\"at\":");
-		sb_ts(b, f->at);
-		switch (f->kind) {
-		case FIND_TWO_MSL_VIOLATION:
-			sb_puts(b, ",\"previous_id\":");
-			sb_u64(b, f->previous_id);
-			sb_puts(b, ",\"holder\":\"");
-			sb_puts(b, conn_side_name(f->side));
-			sb_puts(b, "\",\"gap\":");
-			j_dur(b, f->duration);
-			sb_puts(b, ",\"msl\":");
-			j_dur(b, f->msl);
-			sb_puts(b, ",\"safe\":");
-			sb_puts(b, f->safe < 0 ? "null" : f->safe ? "true" :
-			    "false");
-			sb_puts(b, ",\"basis\":");
-			sb_puts(b, f->basis == 1 ? "\"isn\"" : f->basis == 2 ?
-			    "\"timestamp\"" : "null");
-			break;
-		case FIND_OPEN_TUPLE_REUSE:
-			sb_puts(b, ",\"previous_id\":");
-			sb_u64(b, f->previous_id);
-			sb_puts(b, ",\"previous_state\":\"");
-			sb_puts(b, fsm_state_name(
-			    (enum fsm_state)f->prev_state));
-			sb_puts(b, "\"");
-			break;
-		case FIND_CLOSE_WAIT:
-			sb_puts(b, ",\"side\":\"");
-			sb_puts(b, conn_side_name(f->side));
-			sb_puts(b, "\",\"duration\":");
-			j_dur(b, f->duration);
-			sb_puts(b, ",\"open_at_end\":");
-			sb_puts(b, f->open_at_end ? "true" : "false");
-			sb_puts(b, ",\"half_close\":");
-			sb_puts(b, f->half_close ? "true" : "false");
-			break;
-		case FIND_TIME_WAIT_PRESSURE:
-			sb_puts(b, ",\"side\":\"");
-			sb_puts(b, conn_side_name(f->side));
-			sb_puts(b, "\",\"count\":");
-			sb_i64(b, f->duration);
-			break;
-		default:
-			break;
-		}
-		det_finding_explain(c, f, ex, sizeof(ex));
-		sb_puts(b, ",\"explanation\":");
-		sb_jstr(b, ex);
+		sb_putc(b, '{');
+		json_finding(b, c, &c->findings[i]);
 		sb_putc(b, '}');
 	}
 	sb_putc(b, ']');
@@ -444,23 +491,34 @@ msec(struct sbuf *b, int64_t ns)
 		sb_printf(b, "%.3f s", (double)ns / 1e9);
 }
 
+/* "#12 10.0.0.1:40000 -> 10.0.0.2:80", IPv6 addresses in brackets. */
 static void
-text_conn(struct rpt *r, const struct conn *c, enum trk_end why)
+text_tuple(struct sbuf *b, const struct conn *c)
 {
-	struct sbuf *b = &r->b;
-	char ca[64], sa[64], ex[768];
-	int side;
-	uint32_t i;
-	int64_t last = c->t_syn_last != 0 ? c->t_syn_last : c->t_syn;
+	char ca[64], sa[64];
 
 	rpt_addr(c, CONN_CLIENT, ca, sizeof(ca));
 	rpt_addr(c, CONN_SERVER, sa, sizeof(sa));
-	sb_printf(b, "#%llu %s%s%s:%u -> %s%s%s:%u  handshake %s, close %s",
+	sb_printf(b, "#%llu %s%s%s:%u -> %s%s%s:%u",
 	    (unsigned long long)c->id,
 	    c->af == 6 ? "[" : "", ca, c->af == 6 ? "]" : "",
 	    c->ep[CONN_CLIENT].port,
 	    c->af == 6 ? "[" : "", sa, c->af == 6 ? "]" : "",
-	    c->ep[CONN_SERVER].port, conn_hs_status_name(c->hs_status),
+	    c->ep[CONN_SERVER].port);
+}
+
+static void
+text_conn(struct rpt *r, const struct conn *c, enum trk_end why)
+{
+	struct sbuf *b = &r->b;
+	char ex[768];
+	int side;
+	uint32_t i;
+	int64_t last = c->t_syn_last != 0 ? c->t_syn_last : c->t_syn;
+
+	text_tuple(b, c);
+	sb_printf(b, "  handshake %s, close %s",
+	    conn_hs_status_name(c->hs_status),
 	    conn_close_status_name(c->close_status));
 	if (c->active_closer == 1 || c->active_closer == 2)
 		sb_printf(b, " (%s closed first)",
@@ -573,6 +631,198 @@ text_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 	}
 }
 
+/* ---- live verdicts ---- */
+
+/* "HH:MM:SS.ffffff" in local time, as tcpdump prints it. */
+static void
+clock_time(struct sbuf *b, int64_t ns)
+{
+	struct tm tm;
+	time_t sec = (time_t)(ns / CONN_NS);
+
+	if (localtime_r(&sec, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	sb_printf(b, "%02d:%02d:%02d.%06lld", tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, (long long)((ns % CONN_NS) / 1000));
+}
+
+/* The opening of a verdict line: type, connection id and endpoints. */
+static void
+json_head(struct sbuf *b, const struct conn *c, const char *type)
+{
+	sb_puts(b, "{\"type\":\"");
+	sb_puts(b, type);
+	sb_puts(b, "\",\"id\":");
+	sb_u64(b, c->id);
+	sb_puts(b, ",\"client\":");
+	j_ep(b, c, CONN_CLIENT);
+	sb_puts(b, ",\"server\":");
+	j_ep(b, c, CONN_SERVER);
+	sb_putc(b, ',');
+}
+
+static void
+live_flush(struct rpt *r)
+{
+	if (sb_flush(&r->b, r->out) == -1 || fflush(r->out) != 0)
+		r->err = 1;
+}
+
+static void
+sink_rst(void *arg, const struct conn *c, const struct conn_rst *rs)
+{
+	struct rpt *r = arg;
+	struct sbuf *b = &r->b;
+	char ex[512];
+
+	switch (r->cfg->format) {
+	case FMT_JSON:
+		json_head(b, c, "rst");
+		json_rst(b, rs);
+		sb_puts(b, "}\n");
+		break;
+	case FMT_TEXT:
+		det_rst_explain(rs, ex, sizeof(ex));
+		clock_time(b, rs->at);
+		sb_printf(b, " RST %s ", conn_rst_class_name(rs->cls));
+		text_tuple(b, c);
+		sb_printf(b, " from %s: %s\n", conn_side_name(rs->from), ex);
+		break;
+	default:
+		return;
+	}
+	live_flush(r);
+}
+
+static void
+finding_line(struct rpt *r, const struct conn *c,
+    const struct conn_finding *f)
+{
+	struct sbuf *b = &r->b;
+	char ex[768];
+	int64_t at = f->at;
+
+	switch (r->cfg->format) {
+	case FMT_JSON:
+		json_head(b, c, "finding");
+		json_finding(b, c, f);
+		sb_puts(b, "}\n");
+		break;
+	case FMT_TEXT:
+		/* A CLOSE_WAIT is known when it ends, or at the end. */
+		if (f->kind == FIND_CLOSE_WAIT)
+			at += f->duration;
+		det_finding_explain(c, f, ex, sizeof(ex));
+		clock_time(b, at);
+		sb_printf(b, " finding %s ", conn_finding_name(f->kind));
+		text_tuple(b, c);
+		sb_printf(b, ": %s\n", ex);
+		break;
+	default:
+		break;
+	}
+}
+
+/* 2*MSL violations and open tuple reuse, when the new SYN arrives. */
+static void
+sink_finding(void *arg, const struct conn *c, const struct conn_finding *f)
+{
+	struct rpt *r = arg;
+
+	finding_line(r, c, f);
+	live_flush(r);
+}
+
+/* Findings known only when a connection ends (CLOSE_WAIT, eviction). */
+static void
+live_findings(struct rpt *r, const struct conn *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nfindings; i++) {
+		const struct conn_finding *f = &c->findings[i];
+
+		if (f->kind != FIND_TWO_MSL_VIOLATION &&
+		    f->kind != FIND_OPEN_TUPLE_REUSE)
+			finding_line(r, c, f);
+	}
+}
+
+struct cw_watch {
+	struct rpt	*r;
+	int64_t		from;
+	int64_t		to;
+};
+
+/*
+ * A CLOSE_WAIT that crossed --close-wait in [from, to): each crossing
+ * falls in exactly one window, so it is announced once, with no state.
+ */
+static void
+cw_visit(void *arg, const struct conn *c)
+{
+	struct cw_watch *w = arg;
+	struct rpt *r = w->r;
+	struct sbuf *b = &r->b;
+	const struct conn_ep *e;
+	int64_t cross, dur;
+	bool half;
+	int side;
+	char ex[384];
+
+	for (side = 0; side < 2; side++) {
+		e = &c->ep[side];
+		if (e->state != FSM_ST_CLOSE_WAIT)
+			continue;
+		cross = e->t_entered + r->cfg->close_wait_ns;
+		if (cross < w->from || cross >= w->to)
+			continue;
+		dur = w->to - e->t_entered;
+		half = e->t_last_data > e->t_entered;
+		snprintf(ex, sizeof(ex), "the %s has been in CLOSE_WAIT for "
+		    "%.3f s (over %.3f s)%s", conn_side_name(side),
+		    (double)dur / 1e9, (double)r->cfg->close_wait_ns / 1e9,
+		    half ? ", but it keeps sending data: perhaps a half "
+		    "close" : ": the peer closed, and the application has "
+		    "not closed its socket yet");
+		if (r->cfg->format == FMT_JSON) {
+			json_head(b, c, "finding");
+			sb_puts(b, "\"kind\":\"close_wait\",\"at\":");
+			sb_ts(b, e->t_entered);
+			sb_puts(b, ",\"side\":\"");
+			sb_puts(b, conn_side_name(side));
+			sb_puts(b, "\",\"duration\":");
+			j_dur(b, dur);
+			sb_puts(b, ",\"ongoing\":true,\"half_close\":");
+			sb_puts(b, half ? "true" : "false");
+			sb_puts(b, ",\"explanation\":");
+			sb_jstr(b, ex);
+			sb_puts(b, "}\n");
+		} else {
+			clock_time(b, cross);
+			sb_puts(b, " finding close_wait ");
+			text_tuple(b, c);
+			sb_printf(b, ": %s\n", ex);
+		}
+		flush_if_big(r, r->out);
+	}
+}
+
+void
+rpt_live_tick(struct rpt *r, struct trk *t, int64_t from, int64_t to)
+{
+	struct cw_watch w;
+
+	if (!r->cfg->live_verdicts || (r->cfg->format != FMT_TEXT &&
+	    r->cfg->format != FMT_JSON) || to <= from)
+		return;
+	w.r = r;
+	w.from = from;
+	w.to = to;
+	trk_foreach(t, cw_visit, &w);
+	live_flush(r);
+}
+
 /* ---- end of report ---- */
 
 static void
@@ -591,14 +841,15 @@ verdict_line(struct sbuf *b, const char *name, const struct det_verdict *v)
 	sb_putc(b, '\n');
 }
 
+/* The verdict counts; before the blocks, or after them when live. */
 static void
-text_header(struct rpt *r, const struct det_agg *agg)
+text_header(struct rpt *r, const struct det_agg *agg, bool before)
 {
 	const struct det_summary *s = det_agg_summary(agg);
 	struct sbuf *b = &r->b;
 	unsigned i;
 
-	sb_puts(b, "Verdicts\n");
+	sb_puts(b, before ? "Verdicts\n" : "\nVerdicts\n");
 	for (i = 0; i < RST_CLASS_MAX; i++) {
 		char name[48];
 
@@ -625,7 +876,8 @@ text_header(struct rpt *r, const struct det_agg *agg)
 	    s->hs[HS_NOT_SEEN].count + s->hs[HS_REFUSED].count +
 	    s->hs[HS_TIMEOUT].count == 0)
 		sb_puts(b, "  (no TCP connection)\n");
-	sb_puts(b, "\nConnections\n");
+	if (before)
+		sb_puts(b, "\nConnections\n");
 }
 
 static int
@@ -796,7 +1048,7 @@ json_summary(struct rpt *r, const struct trk_stats *ts,
 	size_t n, i;
 	unsigned k, st;
 	int m;
-	char a1[64], a2[64];
+	char a1[64];
 
 	sb_puts(b, "{\"type\":\"summary\",\"connections\":");
 	sb_u64(b, ts->connections);
@@ -884,12 +1136,13 @@ json_summary(struct rpt *r, const struct trk_stats *ts,
 	sb_puts(b, "],\"time_wait\":[");
 	n = det_agg_timewait(agg, &tv);
 	if ((tws = sorted(tv, n, sizeof(*tws), cmp_tw)) != NULL) {
-		for (i = 0; i < n; i++) {
-			dec_addr_str(tws[i].af, tws[i].local, a1, sizeof(a1));
-			dec_addr_str(tws[i].af, tws[i].remote, a2, sizeof(a2));
-			sb_printf(b, "%s{\"holder\":\"%s\",\"peer\":\"%s\","
-			    "\"server_port\":%u,\"peak\":%llu,\"peak_at\":",
-			    i ? "," : "", a1, a2, tws[i].rport,
+		for (i = 0; i < n && (i < TW_SHOW || tws[i].warned); i++) {
+			sb_puts(b, i ? ",{\"holder\":\"" : "{\"holder\":\"");
+			sb_addr(b, tws[i].af, tws[i].local);
+			sb_puts(b, "\",\"peer\":\"");
+			sb_addr(b, tws[i].af, tws[i].remote);
+			sb_printf(b, "\",\"server_port\":%u,\"peak\":%llu,"
+			    "\"peak_at\":", tws[i].rport,
 			    (unsigned long long)tws[i].peak);
 			sb_ts(b, tws[i].peak_at);
 			sb_printf(b, ",\"total\":%llu,\"closed_first\":%llu,"
@@ -912,15 +1165,17 @@ json_summary(struct rpt *r, const struct trk_stats *ts,
 		for (i = 0, m = 0; i < n; i++) {
 			int sm = 0;
 
-			dec_addr_str(hs[i].af, hs[i].addr, a1, sizeof(a1));
-			sb_printf(b, "%s\"%s\":{", m++ ? "," : "", a1);
-			for (st = 0; st < FSM_ST_MAX; st++)
-				if (hs[i].count[st] != 0)
-					sb_printf(b, "%s\"%s\":%llu",
-					    sm++ ? "," : "",
-					    fsm_state_name(st),
-					    (unsigned long long)
-					    hs[i].count[st]);
+			sb_puts(b, m++ ? ",\"" : "\"");
+			sb_addr(b, hs[i].af, hs[i].addr);
+			sb_puts(b, "\":{");
+			for (st = 0; st < FSM_ST_MAX; st++) {
+				if (hs[i].count[st] == 0)
+					continue;
+				sb_puts(b, sm++ ? ",\"" : "\"");
+				sb_puts(b, fsm_state_name(st));
+				sb_puts(b, "\":");
+				sb_u64(b, hs[i].count[st]);
+			}
 			sb_putc(b, '}');
 		}
 		free(hs);
@@ -961,13 +1216,20 @@ rpt_end(struct rpt *r, const struct trk_stats *ts, const struct det_agg *agg,
 		if (r->body != NULL) {
 			if (sb_flush(&r->b, r->body) == -1)
 				r->err = 1;
-			text_header(r, agg);
+			text_header(r, agg, true);
 			if (sb_flush(&r->b, r->out) == -1 ||
 			    copy_body(r->body, r->out) == -1)
 				r->err = 1;
+		} else {
+			text_header(r, agg, false);
 		}
 		text_summary(r, ts, agg, pc);
 		if (sb_flush(&r->b, r->out) == -1)
+			r->err = 1;
+		break;
+	case FMT_ZEEK:
+	case FMT_ZEEK_JSON:
+		if (zk_log_end(r->zk, ts->first_ts, ts->last_ts) == -1)
 			r->err = 1;
 		break;
 	default:
@@ -978,12 +1240,128 @@ rpt_end(struct rpt *r, const struct trk_stats *ts, const struct det_agg *agg,
 	return r->err ? -1 : 0;
 }
 
+/* ---- periodic view (live --interval) ---- */
+
+/* One endpoint of a live connection, for the netstat view. */
+struct iv_ep {
+	uint8_t		af;
+	uint8_t		addr[16];
+	uint8_t		state;
+};
+
+struct iv_fill {
+	struct iv_ep	*v;
+	size_t		n;
+	size_t		cap;
+};
+
+static void
+iv_visit(void *arg, const struct conn *c)
+{
+	struct iv_fill *f = arg;
+	int side;
+
+	for (side = 0; side < 2; side++) {
+		const struct conn_ep *e = &c->ep[side];
+
+		/* As in the end-of-capture view: no CLOSED, no LISTEN. */
+		if ((!e->seen && e->nstates == 0) ||
+		    e->state == FSM_ST_CLOSED || e->state == FSM_ST_LISTEN ||
+		    f->n == f->cap)
+			continue;
+		f->v[f->n].af = c->af;
+		memcpy(f->v[f->n].addr, e->addr, 16);
+		f->v[f->n].state = e->state;
+		f->n++;
+	}
+}
+
+static int
+cmp_iv(const void *x, const void *y)
+{
+	const struct iv_ep *a = x, *b = y;
+	int d;
+
+	if (a->af != b->af)
+		return a->af - b->af;
+	if ((d = memcmp(a->addr, b->addr, 16)) != 0)
+		return d;
+	return a->state - b->state;
+}
+
+/*
+ * The netstat view of the connections alive now, and the counters so
+ * far.  Endpoints are gathered and sorted, so the view costs one pass
+ * over the table and no state between calls.
+ */
 void
 rpt_interval(struct rpt *r, struct trk *t, const struct rpt_counters *pc,
     int64_t now)
 {
-	(void)r;
-	(void)t;
-	(void)pc;
-	(void)now;
+	const struct trk_stats *ts = trk_stats(t);
+	struct sbuf *b = &r->b;
+	struct iv_fill f;
+	size_t i, j, k, m;
+	int json = r->cfg->format == FMT_JSON;
+	char a[64];
+
+	if (!json && r->cfg->format != FMT_TEXT)
+		return;
+	f.n = 0;
+	f.cap = (size_t)ts->live * 2;
+	f.v = f.cap > 0 ? malloc(f.cap * sizeof(*f.v)) : NULL;
+	if (f.v != NULL) {
+		trk_foreach(t, iv_visit, &f);
+		qsort(f.v, f.n, sizeof(*f.v), cmp_iv);
+	}
+	if (json) {
+		sb_puts(b, "{\"type\":\"interval\",\"at\":");
+		sb_ts(b, now);
+		sb_printf(b, ",\"packets\":%llu,\"tcp_segments\":%llu,"
+		    "\"connections\":%llu,\"open\":%llu,\"kernel_drops\":%llu,"
+		    "\"interface_drops\":%llu,\"netstat\":{",
+		    (unsigned long long)pc->packets,
+		    (unsigned long long)pc->tcp,
+		    (unsigned long long)ts->connections,
+		    (unsigned long long)ts->live,
+		    (unsigned long long)pc->kernel_drops,
+		    (unsigned long long)pc->if_drops);
+	} else {
+		clock_time(b, now);
+		sb_printf(b, " interval: %llu packets, %llu TCP segments, "
+		    "%llu connections, %llu open; kernel drops %llu, "
+		    "interface drops %llu\n",
+		    (unsigned long long)pc->packets,
+		    (unsigned long long)pc->tcp,
+		    (unsigned long long)ts->connections,
+		    (unsigned long long)ts->live,
+		    (unsigned long long)pc->kernel_drops,
+		    (unsigned long long)pc->if_drops);
+	}
+	for (i = 0; f.v != NULL && i < f.n; i = j) {
+		for (j = i; j < f.n && f.v[j].af == f.v[i].af &&
+		    memcmp(f.v[j].addr, f.v[i].addr, 16) == 0; j++)
+			;
+		dec_addr_str(f.v[i].af, f.v[i].addr, a, sizeof(a));
+		if (json)
+			sb_printf(b, "%s\"%s\":{", i > 0 ? "," : "", a);
+		else
+			sb_printf(b, "  %s", a);
+		for (k = i; k < j; k = m) {
+			for (m = k; m < j && f.v[m].state == f.v[k].state; m++)
+				;
+			sb_printf(b, json ? "%s\"%s\":%zu" : "%s%s %zu",
+			    json ? (k > i ? "," : "") : "  ",
+			    fsm_state_name((enum fsm_state)f.v[k].state),
+			    m - k);
+		}
+		sb_puts(b, json ? "}" : "\n");
+	}
+	if (f.cap > 0 && f.v == NULL)
+		sb_puts(b, json ? "},\"netstat_error\":\"out of memory\"}\n" :
+		    "  (no netstat view: out of memory)\n");
+	else
+		sb_puts(b, json ? "}}\n" : "");
+	free(f.v);
+	live_flush(r);
 }

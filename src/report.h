@@ -40,9 +40,18 @@ void		rpt_sink(struct rpt *r, struct trk_sink *sink);
 /* Write the end of the report (summary, netstat view). */
 int		rpt_end(struct rpt *r, const struct trk_stats *ts,
 		    const struct det_agg *agg, const struct rpt_counters *pc);
-/* Periodic view for live capture (--interval). */
+/*
+ * Periodic view for live capture (--interval): counters so far and, per
+ * host, its live connections per state at now (ns since the epoch).
+ */
 void		rpt_interval(struct rpt *r, struct trk *t,
 		    const struct rpt_counters *pc, int64_t now);
+/*
+ * Live timer tick: announce each CLOSE_WAIT that crossed --close-wait in
+ * [from, to) (ns since the epoch), once, while it is still open.
+ */
+void		rpt_live_tick(struct rpt *r, struct trk *t, int64_t from,
+		    int64_t to);
 
 /* Formatting helpers shared by the writers. */
 const char	*rpt_addr(const struct conn *c, int side, char *buf,

@@ -24,6 +24,7 @@
 #include "fsm.h"
 #include "seq.h"
 #include "track.h"
+#include "zeek.h"
 
 enum { TL_NONE = 0, TL_TW, TL_DONE };
 
@@ -38,6 +39,7 @@ struct trk {
 	struct trk_sink	sink;
 	struct flowtab	*ft;
 	struct trk_stats st;
+	int64_t		clock;		/* latest trk_advance() time */
 	uint64_t	next_id;
 	struct clist	lru;
 	struct clist	tl[3];		/* TL_TW and TL_DONE used */
@@ -610,6 +612,8 @@ apply(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
 	if (both_closed(c))
 		t->st.anomaly[TRK_AN_SEG_AFTER_CLOSE]++;
 	account(t, c, side, seg);
+	if (t->cfg->format == FMT_ZEEK || t->cfg->format == FMT_ZEEK_JSON)
+		zk_update(c, side, seg);
 	handshake_facts(t, c, side, seg);
 	fs.flags = seg->flags;
 	fs.seq = seg->seq;
@@ -686,6 +690,8 @@ trk_advance(struct trk *t, int64_t now)
 	struct conn *c;
 	int64_t dl;
 
+	if (now > t->clock)
+		t->clock = now;
 	while ((c = t->tl[TL_TW].head) != NULL) {
 		dl = INT64_MAX;
 		if (c->ep[0].state == FSM_ST_TIME_WAIT)
@@ -825,7 +831,8 @@ trk_finish(struct trk *t)
 {
 	struct conn **v, *c;
 	size_t n = 0, i;
-	int64_t end = t->st.last_ts;
+	/* A live capture ends when it is stopped, not at its last packet. */
+	int64_t end = t->clock > t->st.last_ts ? t->clock : t->st.last_ts;
 
 	trk_advance(t, end);
 	for (c = t->lru.head; c != NULL; c = c->lru_next)

@@ -74,7 +74,10 @@ void		trk_segment(struct trk *t, const struct dec_seg *seg,
 		    uint64_t pktno);
 /* Run timers up to now (TIME_WAIT expiry, idle, closed linger). */
 void		trk_advance(struct trk *t, int64_t now);
-/* End of input: finish every connection left, in id order. */
+/*
+ * End of input: finish every connection left, in id order, at the last
+ * packet or at the latest trk_advance() time if later (a live capture).
+ */
 void		trk_finish(struct trk *t);
 /* Visit the live connections (for a periodic netstat view). */
 void		trk_foreach(struct trk *t,

@@ -17,6 +17,7 @@ main(void)
 	srunner_add_suite(sr, make_suite_fsm());
 	srunner_add_suite(sr, make_suite_flowtab());
 	srunner_add_suite(sr, make_suite_track());
+	srunner_add_suite(sr, make_suite_zeek());
 	srunner_set_tap(sr, "-");
 	srunner_run_all(sr, CK_SILENT);
 	failed = srunner_ntests_failed(sr);

@@ -8,5 +8,6 @@ Suite	*make_suite_decode(void);
 Suite	*make_suite_fsm(void);
 Suite	*make_suite_flowtab(void);
 Suite	*make_suite_track(void);
+Suite	*make_suite_zeek(void);
 
 #endif

@@ -15,11 +15,15 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 no() { n=$((n + 1)); echo "not ok $n - $1"; fail=$((fail + 1)); }
 check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
 
-echo "1..24"
+echo "1..25"
 "$SYNFIN" --help >"$tmp/o" 2>&1; check "--help exits 0" "[ $? -eq 0 ] && grep -q usage: $tmp/o"
 "$SYNFIN" --version >"$tmp/o" 2>&1; check "--version" "[ $? -eq 0 ] && grep -q '^synfin ' $tmp/o"
 "$SYNFIN" --bogus >"$tmp/o" 2>&1; check "unknown option exits 1" "[ $? -eq 1 ]"
-"$SYNFIN" >"$tmp/o" 2>&1; check "no input exits 1" "[ $? -eq 1 ]"
+# Without a file synfin captures live, so "no input" is no longer an error.
+"$SYNFIN" -w "$tmp/w.pcap" "$P/client-close.pcap" >"$tmp/o" 2>&1
+check "-w while reading a file exits 1" "[ $? -eq 1 ] && [ ! -e $tmp/w.pcap ]"
+"$SYNFIN" -i sfnosuch0 >"$tmp/o" 2>"$tmp/e"; rc=$?
+check "-i missing interface exits 2 and names it" "[ $rc -eq 2 ] && grep -q '^synfin: sfnosuch0: ' $tmp/e"
 "$SYNFIN" --msl abc "$P/client-close.pcap" >"$tmp/o" 2>&1; check "bad --msl exits 1" "[ $? -eq 1 ]"
 "$SYNFIN" /nonexistent/x.pcap >"$tmp/o" 2>"$tmp/e"; rc=$?
 check "missing file exits 2" "[ $rc -eq 2 ]"

@@ -1,0 +1,562 @@
+#!/usr/bin/env bash
+#
+# run.sh: synfin's benchmark, run by `make bench`.
+#
+# Generates synthetic captures with synfin-gen (by default 100k, 400k and
+# 1.6M connections at 5000 new connections/s, and 100k at 80000/s), then
+# times on each, as the median of BENCH_RUNS runs: the decode-only
+# baseline, synfin with each report format, and (on the first capture
+# only) tshark and tcptrace when they are installed.  It checks synfin's
+# JSON verdicts against the generator's truth file with jq and writes
+# OUT/results.txt and OUT/results.md.  Every command runs under timeout(1),
+# so the script never hangs; a failing or missing tool is reported and
+# skipped, never fatal.
+#
+# Usage: tests/bench/run.sh [OUT]            (OUT defaults to bench-out)
+#
+# Environment:
+#   SYNFIN, GEN, BASELINE   paths of synfin, synfin-gen, synfin-baseline
+#   BENCH_SIZES       captures, "N" or "N@RATE" each
+#                     (default "100000 400000 1600000 100000@80000")
+#   BENCH_RATE        rate of entries without @RATE (default 5000)
+#   BENCH_RUNS        timed runs per tool and capture, median kept (5)
+#   BENCH_TOOL_RUNS   runs of tshark and tcptrace (default BENCH_RUNS)
+#   BENCH_TIMEOUT     seconds allowed to one run (default 600)
+#   BENCH_TOOL_TIMEOUT  seconds allowed to one tshark/tcptrace run (300)
+#   BENCH_SEED        generator seed (default 1)
+#   BENCH_KEEP        1 keeps the captures in OUT (default: removed)
+#
+# Exit status: 0 when every capture was generated and no run timed out
+# (verdict mismatches and tools exiting with an error are listed, not
+# fatal); 1 otherwise, or on a usage or setup error.
+
+set -u
+export LC_ALL=C
+
+SYNFIN=${SYNFIN:-./synfin}
+GEN=${GEN:-tests/bench/synfin-gen}
+BASELINE=${BASELINE:-tests/bench/synfin-baseline}
+OUT=${1:-${OUT:-bench-out}}
+BENCH_SIZES=${BENCH_SIZES:-"100000 400000 1600000 100000@80000"}
+BENCH_RATE=${BENCH_RATE:-5000}
+BENCH_RUNS=${BENCH_RUNS:-5}
+BENCH_TOOL_RUNS=${BENCH_TOOL_RUNS:-$BENCH_RUNS}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-600}
+BENCH_TOOL_TIMEOUT=${BENCH_TOOL_TIMEOUT:-300}
+BENCH_SEED=${BENCH_SEED:-1}
+BENCH_KEEP=${BENCH_KEEP:-0}
+
+TIMEBIN=/usr/bin/time
+RAW=			# per-run rows, set below
+NOTES=()		# lines for the notes section
+CHECKS=()		# MATCH / MISMATCH lines
+ROWS=()			# "cap|tool|runs|ok|wall|user|sys|rss_kb|status|cpu"
+GENROWS=()		# "cap|wall|user|sys|rss_kb|bytes|packets|peak_alive"
+FAILED=0
+
+note() {
+	NOTES+=("$*")
+	echo "bench: $*" >&2
+}
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+# Human label of a connection count: 100000 -> 100k, 1600000 -> 1.6M.
+human() {
+	awk -v n="$1" 'BEGIN {
+		if (n >= 1000000) printf "%gM\n", n / 1e6
+		else if (n >= 1000) printf "%gk\n", n / 1e3
+		else print n
+	}'
+}
+
+# key=value lookup in a truth file; empty when absent.
+truth() {
+	sed -n "s/^$2=//p" "$1" | head -n 1
+}
+
+# Median of the numbers on standard input (one a line).
+median() {
+	sort -g | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "NA"; exit }
+		if (NR % 2) print v[(NR + 1) / 2]
+		else print (v[NR / 2] + v[NR / 2 + 1]) / 2
+	}'
+}
+
+# calc EXPR: floating arithmetic with awk; NA in, NA out.
+calc() {
+	case "$*" in
+	*NA*) echo NA ;;
+	*)
+		v=$(awk "BEGIN { printf \"%.6g\n\", $* }" 2>/dev/null)
+		case $v in
+		'' | *inf* | *nan* | *INF* | *NAN*) echo NA ;;
+		*) echo "$v" ;;
+		esac
+		;;
+	esac
+}
+
+# fmt PRINTF-FORMAT VALUE: NA stays NA.
+fmt() {
+	if [ "$2" = NA ] || [ -z "$2" ]; then
+		echo NA
+	else
+		awk -v v="$2" "BEGIN { printf \"$1\", v }"
+	fi
+}
+
+# Run one command under time(1) and timeout(1), output to /dev/null.
+# Sets R_RC, R_WALL, R_USER, R_SYS, R_RSS (kB; NA without /usr/bin/time).
+# Wall time is taken from bash's microsecond clock when there is one,
+# since time(1) rounds it to 10 ms.
+timed() {
+	local limit=$1 tf ef t0 t1
+	shift
+	tf=$(mktemp) ef=$(mktemp)
+	t0=${EPOCHREALTIME:-}
+	if [ -n "$TIMEBIN" ]; then
+		"$TIMEBIN" -f '%e %U %S %M' -o "$tf" \
+		    timeout -k 5 "$limit" "$@" >/dev/null 2>"$ef"
+		R_RC=$?
+		# time(1) puts "Command exited with ..." before the numbers.
+		read -r R_WALL R_USER R_SYS R_RSS < <(tail -n 1 "$tf")
+	else
+		local TIMEFORMAT='%R %U %S'
+		{ time timeout -k 5 "$limit" "$@" >/dev/null 2>"$ef"; } \
+		    2>"$tf"
+		R_RC=$?
+		read -r R_WALL R_USER R_SYS < <(tail -n 1 "$tf")
+		R_RSS=NA
+	fi
+	t1=${EPOCHREALTIME:-}
+	if [ -n "$t0" ] && [ -n "$t1" ]; then
+		R_WALL=$(awk -v a="$t0" -v b="$t1" \
+		    'BEGIN { printf "%.4f\n", b - a }')
+	fi
+	R_ERR=$(head -c 300 "$ef" | tr '\n' ' ')
+	rm -f "$tf" "$ef"
+	: "${R_WALL:=NA}" "${R_USER:=NA}" "${R_SYS:=NA}" "${R_RSS:=NA}"
+}
+
+# measure CAPLABEL TOOL RUNS LIMIT CMD...: repeat, keep medians.
+measure() {
+	local cap=$1 tool=$2 runs=$3 limit=$4 i ok=0 status=ok
+	local walls="" users="" syss="" rsss="" cpus=""
+	shift 4
+	for ((i = 1; i <= runs; i++)); do
+		timed "$limit" "$@"
+		printf '%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n' "$cap" "$tool" \
+		    "$i" "$R_RC" "$R_WALL" "$R_USER" "$R_SYS" "$R_RSS" >>"$RAW"
+		if [ "$R_RC" -eq 124 ] || [ "$R_RC" -eq 137 ]; then
+			status="timeout(${limit}s)"
+			note "$tool on $cap: run $i timed out after ${limit}s"
+			break
+		fi
+		if [ "$R_RC" -ne 0 ] && [ "$i" -eq 1 ] && [ "$R_RC" -eq 1 ]; then
+			# A usage error: the run measured nothing.
+			status="usage error (exit 1)"
+			note "$tool on $cap: exited 1: $R_ERR"
+			ok=0
+			break
+		fi
+		if [ "$R_RC" -ne 0 ] && [ "$status" = ok ]; then
+			status="exit $R_RC"
+			note "$tool on $cap: run $i exited $R_RC: $R_ERR"
+		fi
+		ok=$((ok + 1))
+		walls+="$R_WALL"$'\n' users+="$R_USER"$'\n'
+		syss+="$R_SYS"$'\n' rsss+="$R_RSS"$'\n'
+		cpus+="$(calc "$R_USER + $R_SYS")"$'\n'
+	done
+	case $status in
+	timeout*) FAILED=1 ;;
+	esac
+	if [ "$ok" -eq 0 ]; then
+		ROWS+=("$cap|$tool|$runs|0|NA|NA|NA|NA|$status|NA")
+		return
+	fi
+	ROWS+=("$cap|$tool|$runs|$ok|$(printf %s "$walls" | median)|$(
+	    printf %s "$users" | median)|$(printf %s "$syss" | median)|$(
+	    printf %s "$rsss" | grep -v NA | median)|$status|$(
+	    printf %s "$cpus" | grep -v NA | median)")
+}
+
+# row CAP TOOL: print the stored row, or nothing.
+row() {
+	local r
+	for r in "${ROWS[@]}"; do
+		case $r in
+		"$1|$2|"*) echo "$r"; return ;;
+		esac
+	done
+}
+
+# field ROW N: the N-th |-separated field (1-based).
+field() {
+	echo "$1" | cut -d'|' -f"$2"
+}
+
+# compare CAP WHAT EXPECTED GOT: one MATCH or MISMATCH line.
+compare() {
+	local verdict=MISMATCH
+	[ "$3" = "$4" ] && verdict=MATCH
+	CHECKS+=("$(printf '%-8s %-14s %-28s truth=%s synfin=%s' \
+	    "$verdict" "$1" "$2" "$3" "${4:-none}")")
+}
+
+# verify CAP FILE TRUTHFILE: synfin --json against the truth, with jq.
+verify() {
+	local cap=$1 file=$2 tf=$3 res jrc src
+	local -a st
+	if [ ! -x "$SYNFIN" ] || ! command -v jq >/dev/null 2>&1; then
+		CHECKS+=("SKIPPED  $cap: needs synfin and jq")
+		return
+	fi
+	# Lines that are not JSON are skipped, not fatal.  jq gets longer
+	# than synfin, so that it reads what synfin wrote before a timeout.
+	res=$({ timeout -k 5 "$BENCH_TIMEOUT" "$SYNFIN" --json "$file" \
+	    2>"$OUT/verify-$cap.err"; echo $? >"$OUT/verify-$cap.rc"; } |
+	    timeout -k 5 "$((BENCH_TIMEOUT * 2))" jq -nrR '
+	    reduce (inputs | fromjson? // empty | objects) as $o (
+		{c: 0, sum: "none", complete: 0, refused: 0, timeout: 0,
+		 reused: 0, rtx: 0, close: {}, hs: {}, peak: "none"};
+		if $o.type == "connection" then
+			.c += 1
+			| ($o.handshake.status // "none" | tostring) as $h
+			| ($o.close.status // "none" | tostring) as $cl
+			| .hs[$h] += 1 | .close[$cl] += 1
+			| if $h == "complete" then .complete += 1
+			  elif $h == "refused" then .refused += 1
+			  elif $h == "timeout" then .timeout += 1 else . end
+			| if (($o.incarnation // 1) | tonumber? // 1) > 1
+			  then .reused += 1 else . end
+			| .rtx += (($o.handshake.syn_retransmits // 0)
+			    | tonumber? // 0)
+		elif $o.type == "summary" then
+			.sum = ($o.connections // "none" | tostring)
+			| .peak = ($o.peak_open // "none" | tostring)
+		else . end)
+	    | "\(.c) \(.sum) \(.complete) \(.refused) \(.timeout) \(.reused) \(.rtx) \(.close.normal // 0) \(.close.simultaneous // 0) \(.close.reset // 0) \(.close.half_closed // 0) \(.close.open // 0) \(.peak)",
+	      "handshake: \(.hs | to_entries | map("\(.key)=\(.value)") | join(" "))",
+	      "close: \(.close | to_entries | map("\(.key)=\(.value)") | join(" "))"')
+	jrc=$?
+	src=$(cat "$OUT/verify-$cap.rc" 2>/dev/null || echo NA)
+	rm -f "$OUT/verify-$cap.rc"
+	if [ "$src" != 0 ]; then
+		note "synfin --json on $cap exited $src (verdicts below are from its partial output): $(head -c 200 "$OUT/verify-$cap.err" | tr '\n' ' ')"
+	fi
+	if [ "$jrc" -ne 0 ] || [ -z "$res" ]; then
+		CHECKS+=("MISMATCH $cap: jq could not read synfin --json output (exit $jrc)")
+		return
+	fi
+	read -r -a st <<<"$(echo "$res" | head -n 1)"
+	compare "$cap" "connections (objects)" "$(truth "$tf" connections)" "${st[0]}"
+	compare "$cap" "summary.connections" "$(truth "$tf" connections)" "${st[1]}"
+	compare "$cap" "handshake complete" "$(truth "$tf" handshake_complete)" "${st[2]}"
+	compare "$cap" "refused" "$(truth "$tf" handshake_refused)" "${st[3]}"
+	compare "$cap" "timeout (unanswered)" "$(truth "$tf" handshake_timeout)" "${st[4]}"
+	compare "$cap" "incarnation>1 (reused)" "$(truth "$tf" incarnation_gt1)" "${st[5]}"
+	compare "$cap" "syn_retransmits (sum)" "$(truth "$tf" syn_retransmits)" "${st[6]}"
+	compare "$cap" "close normal" "$(truth "$tf" close_normal)" "${st[7]}"
+	compare "$cap" "close simultaneous" "$(truth "$tf" close_simultaneous)" "${st[8]}"
+	compare "$cap" "close reset" "$(truth "$tf" close_reset)" "${st[9]}"
+	compare "$cap" "close half_closed" "$(truth "$tf" close_half_closed)" "${st[10]}"
+	compare "$cap" "close open" "$(truth "$tf" close_open)" "${st[11]}"
+	CHECKS+=("INFO     $cap synfin peak_open=${st[12]} generator peak_alive=$(truth "$tf" peak_alive) (TIME_WAIT 60 s)")
+	CHECKS+=("INFO     $cap $(echo "$res" | sed -n 2p)")
+	CHECKS+=("INFO     $cap $(echo "$res" | sed -n 3p)")
+}
+
+# flatness TOOL FIELD NAME: ns/packet of one metric over the base-rate
+# captures, and the ratio of the largest to the smallest.
+flatness() {
+	local t=$1 f=$2 name=$3 line="" lo=NA hi=NA c r v
+	for c in "${CAPS[@]}"; do
+		[ "${CAPRATE[$c]}" = "$BENCH_RATE" ] || continue
+		r=$(row "$c" "$t")
+		[ -n "$r" ] || continue
+		v=$(calc "$(field "$r" "$f") * 1e9 / ${CAPPKTS[$c]:-NA}")
+		line+=" $c=$(fmt %.0f "$v")"
+		[ "$v" = NA ] && continue
+		if [ "$lo" = NA ] || awk "BEGIN { exit !($v < $lo) }"; then
+			lo=$v
+		fi
+		if [ "$hi" = NA ] || awk "BEGIN { exit !($v > $hi) }"; then
+			hi=$v
+		fi
+	done
+	[ -n "$line" ] || return 0
+	printf '%-12s %-4s%s  max/min=%s\n' "$t" "$name" "$line" \
+	    "$(fmt %.2f "$(calc "$hi / $lo")")"
+}
+
+# ---- setup ----
+
+command -v timeout >/dev/null 2>&1 ||
+    die "timeout(1) not found (coreutils); cannot run safely"
+if [ ! -x "$TIMEBIN" ]; then
+	TIMEBIN=
+	note "/usr/bin/time not found: install the Debian package 'time' for peak RSS; timing with bash's time, RSS shown as NA"
+fi
+[ -x "$GEN" ] || die "generator $GEN not found or not executable (build it with make bench)"
+[ -x "$BASELINE" ] || die "baseline $BASELINE not found or not executable"
+if [ ! -x "$SYNFIN" ]; then
+	note "synfin $SYNFIN not found or not executable: synfin runs skipped"
+fi
+command -v jq >/dev/null 2>&1 ||
+    note "jq not found: install the Debian package jq; verdict checks skipped"
+case $BENCH_RUNS in
+'' | *[!0-9]* | 0) die "BENCH_RUNS must be a positive number" ;;
+esac
+case $BENCH_TOOL_RUNS in
+'' | *[!0-9]* | 0) die "BENCH_TOOL_RUNS must be a positive number" ;;
+esac
+mkdir -p "$OUT" || die "cannot create $OUT"
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
+RAW=$OUT/raw.tsv
+printf 'capture\ttool\trun\trc\twall_s\tuser_s\tsys_s\tmaxrss_kb\n' >"$RAW"
+
+# ---- captures and runs ----
+
+CAPS=()			# labels, in order
+declare -A CAPN CAPRATE CAPPKTS CAPALIVE
+first=
+for spec in $BENCH_SIZES; do
+	n=${spec%@*}
+	rate=$BENCH_RATE
+	case $spec in *@*) rate=${spec#*@} ;; esac
+	case "$n$rate" in
+	*[!0-9]*) die "bad BENCH_SIZES entry '$spec' (N or N@RATE)" ;;
+	esac
+	cap="$(human "$n")@$rate"
+	if [ -n "${CAPN[$cap]:-}" ]; then
+		note "BENCH_SIZES lists $cap twice: measured once"
+		continue
+	fi
+	file=$OUT/gen-$n-$rate.pcap
+	tf=$OUT/gen-$n-$rate.truth
+	CAPS+=("$cap")
+	CAPN[$cap]=$n
+	CAPRATE[$cap]=$rate
+	echo "bench: generating $cap ($n connections at $rate/s)" >&2
+	timed "$BENCH_TIMEOUT" "$GEN" --connections "$n" --rate "$rate" \
+	    --seed "$BENCH_SEED" --truth "$tf" -o "$file"
+	if [ "$R_RC" -ne 0 ] || [ ! -s "$tf" ]; then
+		note "generator failed on $cap (exit $R_RC): $R_ERR"
+		FAILED=1
+		continue
+	fi
+	CAPPKTS[$cap]=$(truth "$tf" packets)
+	CAPALIVE[$cap]=$(truth "$tf" peak_alive)
+	GENROWS+=("$cap|$R_WALL|$R_USER|$R_SYS|$R_RSS|$(stat -c %s "$file")|${CAPPKTS[$cap]}|${CAPALIVE[$cap]}")
+	# Warm the page cache so the first timed run is not a disk run.
+	cat "$file" >/dev/null
+
+	echo "bench: timing on $cap" >&2
+	measure "$cap" baseline "$BENCH_RUNS" "$BENCH_TIMEOUT" \
+	    "$BASELINE" "$file"
+	if [ -x "$SYNFIN" ]; then
+		measure "$cap" synfin-json "$BENCH_RUNS" "$BENCH_TIMEOUT" \
+		    "$SYNFIN" --json "$file"
+		measure "$cap" synfin-text "$BENCH_RUNS" "$BENCH_TIMEOUT" \
+		    "$SYNFIN" "$file"
+		measure "$cap" synfin-zeek "$BENCH_RUNS" "$BENCH_TIMEOUT" \
+		    "$SYNFIN" --format zeek "$file"
+	fi
+	# The reference tools are slow: only on the first capture.
+	if [ -z "$first" ]; then
+		first=$cap
+		if command -v tshark >/dev/null 2>&1; then
+			measure "$cap" tshark "$BENCH_TOOL_RUNS" \
+			    "$BENCH_TOOL_TIMEOUT" tshark -q -z conv,tcp -r "$file"
+		else
+			note "tshark not installed: skipped (Debian package tshark)"
+		fi
+		if command -v tcptrace >/dev/null 2>&1; then
+			measure "$cap" tcptrace "$BENCH_TOOL_RUNS" \
+			    "$BENCH_TOOL_TIMEOUT" tcptrace -n "$file"
+		else
+			note "tcptrace not installed: skipped (Debian package tcptrace)"
+		fi
+	fi
+	echo "bench: checking verdicts on $cap" >&2
+	verify "$cap" "$file" "$tf"
+	if [ "$BENCH_KEEP" != 1 ]; then
+		rm -f "$file"
+	fi
+done
+
+# ---- report ----
+
+TOOLS="baseline synfin-json synfin-text synfin-zeek tshark tcptrace"
+TXT=$OUT/results.txt
+MD=$OUT/results.md
+cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null |
+    head -n 1)
+synfin_version=NA
+[ -x "$SYNFIN" ] && synfin_version=$(timeout 10 "$SYNFIN" --version 2>&1 |
+    head -n 1)
+
+{
+	echo "synfin benchmark"
+	echo "date:    $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+	echo "host:    nproc=$(nproc) cpu=${cpu_model:-unknown}"
+	echo "kernel:  $(uname -sr)"
+	echo "memory:  $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+	echo "load:    at start $LOAD0; at end $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "synfin:  $SYNFIN ($synfin_version)"
+	echo "runs:    median of $BENCH_RUNS (reference tools $BENCH_TOOL_RUNS), timeout ${BENCH_TIMEOUT}s (tools ${BENCH_TOOL_TIMEOUT}s), seed $BENCH_SEED"
+	echo
+	echo "== captures (generator: one run) =="
+	printf '%-12s %10s %9s %8s %8s %8s %8s %9s\n' capture packets \
+	    MB peak_alive gen_s gen_user gen_sys gen_rssMB
+	for g in "${GENROWS[@]}"; do
+		IFS='|' read -r c w u s r b p a <<<"$g"
+		printf '%-12s %10s %9s %8s %8s %8s %8s %9s\n' "$c" "$p" \
+		    "$(fmt %.1f "$(calc "$b / 1048576")")" "$a" "$w" "$u" \
+		    "$s" "$(fmt %.1f "$(calc "$r / 1024")")"
+	done
+	echo
+	echo "== timings (medians; cpu = user + sys; peak RSS) =="
+	printf '%-11s %-11s %3s %7s %6s %5s %7s %7s %6s %6s %6s %6s %6s %7s %s\n' \
+	    capture tool ok wall user sys cpu rssMB Mpkt/s ns/pkt \
+	    cpu_ns xbase cpu_xb B/alive status
+	for c in "${CAPS[@]}"; do
+		base=$(row "$c" baseline)
+		bwall=$(field "$base" 5)
+		bcpu=$(field "$base" 10)
+		for t in $TOOLS; do
+			r=$(row "$c" "$t")
+			[ -n "$r" ] || continue
+			IFS='|' read -r _ _ runs ok w u s m st cpu <<<"$r"
+			p=${CAPPKTS[$c]:-NA}
+			printf '%-11s %-11s %3s %7s %6s %5s %7s %7s %6s %6s %6s %6s %6s %7s %s\n' \
+			    "$c" "$t" "$ok/$runs" "$(fmt %.3f "$w")" \
+			    "$(fmt %.2f "$u")" "$(fmt %.2f "$s")" \
+			    "$(fmt %.2f "$cpu")" \
+			    "$(fmt %.1f "$(calc "$m / 1024")")" \
+			    "$(fmt %.2f "$(calc "$p / $w / 1e6")")" \
+			    "$(fmt %.0f "$(calc "$w * 1e9 / $p")")" \
+			    "$(fmt %.0f "$(calc "$cpu * 1e9 / $p")")" \
+			    "$(fmt %.2f "$(calc "$w / $bwall")")" \
+			    "$(fmt %.2f "$(calc "$cpu / $bcpu")")" \
+			    "$(fmt %.0f "$(calc "$m * 1024 / ${CAPALIVE[$c]:-NA}")")" \
+			    "$st"
+		done
+	done
+	echo
+	echo "ns/pkt = wall / packets, cpu_ns = cpu / packets; xbase and cpu_xb:"
+	echo "wall and cpu over the baseline's; B/alive = peak RSS / connections"
+	echo "alive at the generator's peak (TIME_WAIT counted for 60 s).  On a"
+	echo "shared machine wall time is noisy: compare cpu columns too."
+	echo
+	echo "== synfin over baseline, per report format =="
+	for c in "${CAPS[@]}"; do
+		base=$(row "$c" baseline)
+		bwall=$(field "$base" 5)
+		bcpu=$(field "$base" 10)
+		brss=$(field "$base" 8)
+		for t in synfin-json synfin-text synfin-zeek; do
+			r=$(row "$c" "$t")
+			[ -n "$r" ] || continue
+			printf '%-12s %-12s wall x%-7s cpu x%-7s extra RSS %s B/alive conn\n' \
+			    "$c" "$t" \
+			    "$(fmt %.2f "$(calc "$(field "$r" 5) / $bwall")")" \
+			    "$(fmt %.2f "$(calc "$(field "$r" 10) / $bcpu")")" \
+			    "$(fmt %.0f "$(calc "($(field "$r" 8) - $brss) * 1024 / ${CAPALIVE[$c]:-NA}")")"
+		done
+	done
+	echo
+	echo "== reference tools on $first (wall; >1 means synfin is faster) =="
+	for t in tshark tcptrace; do
+		r=$(row "${first:-none}" "$t")
+		if [ -z "$r" ]; then
+			echo "$t: not run"
+			continue
+		fi
+		for s in synfin-json synfin-text synfin-zeek; do
+			sr=$(row "$first" "$s")
+			[ -n "$sr" ] || continue
+			printf '%-9s / %-12s = wall %s cpu %s  (%ss vs %ss, %s)\n' \
+			    "$t" "$s" \
+			    "$(fmt %.1f "$(calc "$(field "$r" 5) / $(field "$sr" 5)")")" \
+			    "$(fmt %.1f "$(calc "$(field "$r" 10) / $(field "$sr" 10)")")" \
+			    "$(fmt %.3f "$(field "$r" 5)")" \
+			    "$(fmt %.3f "$(field "$sr" 5)")" "$(field "$r" 9)"
+		done
+	done
+	echo
+	echo "== flatness: ns/packet across sizes at $BENCH_RATE/s =="
+	for t in baseline synfin-json synfin-text synfin-zeek; do
+		flatness "$t" 5 wall
+		flatness "$t" 10 cpu
+	done
+	for c in "${CAPS[@]}"; do
+		[ "${CAPRATE[$c]}" = "$BENCH_RATE" ] && continue
+		same="$(human "${CAPN[$c]}")@$BENCH_RATE"
+		for t in baseline synfin-json synfin-text synfin-zeek; do
+			r=$(row "$c" "$t") r0=$(row "$same" "$t")
+			[ -n "$r" ] && [ -n "$r0" ] || continue
+			printf 'rate %-11s vs %-10s %-12s ns/pkt ratio wall %s cpu %s\n' \
+			    "$c" "$same" "$t" "$(fmt %.2f "$(calc \
+			    "($(field "$r" 5) / ${CAPPKTS[$c]}) / ($(field "$r0" 5) / ${CAPPKTS[$same]})")")" \
+			    "$(fmt %.2f "$(calc \
+			    "($(field "$r" 10) / ${CAPPKTS[$c]}) / ($(field "$r0" 10) / ${CAPPKTS[$same]})")")"
+		done
+	done
+	echo
+	echo "== verdicts: synfin --json against the generator's truth =="
+	for l in "${CHECKS[@]}"; do echo "$l"; done
+	if [ "${#NOTES[@]}" -gt 0 ]; then
+		echo
+		echo "== notes =="
+		for l in "${NOTES[@]}"; do echo "- $l"; done
+	fi
+} >"$TXT"
+
+{
+	echo "# synfin benchmark"
+	echo
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+	echo "- host: $(nproc) CPUs, ${cpu_model:-unknown}, $(uname -sr)"
+	echo "- load average: at start $LOAD0, at end $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "- runs: median of $BENCH_RUNS, seed $BENCH_SEED"
+	echo
+	echo "| capture | tool | wall s | user s | sys s | peak RSS MB | Mpkt/s | ns/pkt | cpu ns/pkt | x baseline (wall) | x baseline (cpu) | RSS B/alive conn | status |"
+	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+	for c in "${CAPS[@]}"; do
+		bwall=$(field "$(row "$c" baseline)" 5)
+		bcpu=$(field "$(row "$c" baseline)" 10)
+		for t in $TOOLS; do
+			r=$(row "$c" "$t")
+			[ -n "$r" ] || continue
+			IFS='|' read -r _ _ runs ok w u s m st cpu <<<"$r"
+			p=${CAPPKTS[$c]:-NA}
+			echo "| $c | $t | $(fmt %.3f "$w") | $(fmt %.2f "$u") | $(fmt %.2f "$s") | $(fmt %.1f "$(calc "$m / 1024")") | $(fmt %.2f "$(calc "$p / $w / 1e6")") | $(fmt %.0f "$(calc "$w * 1e9 / $p")") | $(fmt %.0f "$(calc "$cpu * 1e9 / $p")") | $(fmt %.2f "$(calc "$w / $bwall")") | $(fmt %.2f "$(calc "$cpu / $bcpu")") | $(fmt %.0f "$(calc "$m * 1024 / ${CAPALIVE[$c]:-NA}")") | $st ($ok/$runs) |"
+		done
+	done
+	echo
+	echo "| capture | packets | MB | peak alive | gen s | gen RSS MB |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	for g in "${GENROWS[@]}"; do
+		IFS='|' read -r c w u s r b p a <<<"$g"
+		echo "| $c | $p | $(fmt %.1f "$(calc "$b / 1048576")") | $a | $w | $(fmt %.1f "$(calc "$r / 1024")") |"
+	done
+	echo
+	echo '```'
+	for l in "${CHECKS[@]}"; do echo "$l"; done
+	echo '```'
+	if [ "${#NOTES[@]}" -gt 0 ]; then
+		echo
+		for l in "${NOTES[@]}"; do echo "- $l"; done
+	fi
+} >"$MD"
+
+cat "$TXT"
+echo "bench: results in $TXT and $MD" >&2
+exit "$FAILED"
