@@ -1,6 +1,7 @@
 #!/bin/sh
 # golden.sh: run synfin on every capture in pcaps/ and compare the text
-# report, the JSON lines and the --packets view with pcaps/golden/.
+# report, the JSON lines, the Zeek conn.log and the --packets view with
+# pcaps/golden/.
 # TAP output.  With --update, rewrite the golden files instead.
 set -u
 : "${SYNFIN:?set SYNFIN to the synfin binary}"
@@ -17,14 +18,15 @@ n=0
 fail=0
 list=$(ls "$dir"/*.pcap 2>/dev/null)
 count=$(printf '%s\n' "$list" | grep -c . )
-echo "1..$((count * 3))"
+echo "1..$((count * 4))"
 for p in $list; do
 	name=$(basename "$p" .pcap)
-	for kind in txt jsonl packets; do
+	for kind in txt jsonl zeek packets; do
 		n=$((n + 1))
 		case $kind in
 		txt) "$SYNFIN" --no-progress "$p" >"$tmp/out" 2>"$tmp/err" ;;
 		jsonl) "$SYNFIN" --no-progress --json "$p" >"$tmp/out" 2>"$tmp/err" ;;
+		zeek) "$SYNFIN" --no-progress --format zeek "$p" >"$tmp/out" 2>"$tmp/err" ;;
 		packets) "$SYNFIN" --no-progress --packets "$p" >"$tmp/out" 2>"$tmp/err" ;;
 		esac
 		rc=$?
