@@ -30,36 +30,90 @@ grow(void **arr, uint32_t *cap, uint32_t n, size_t sz, unsigned max)
 	return true;
 }
 
+/* Room for one more state record: the inline array first, then heap. */
+static bool
+grow_states(struct conn_ep *e, unsigned max)
+{
+	struct conn_state_rec *p;
+	uint32_t ncap;
+
+	if (e->states == NULL) {
+		e->states = e->sv;
+		e->cap_states = CONN_INLINE_STATES;
+	}
+	if (e->nstates < e->cap_states)
+		return true;
+	if (max != 0 && e->nstates >= max)
+		return false;
+	ncap = e->cap_states * 2;
+	if (max != 0 && ncap > max)
+		ncap = max;
+	if (e->states == e->sv) {
+		if ((p = malloc((size_t)ncap * sizeof(*p))) == NULL)
+			return false;
+		memcpy(p, e->sv, sizeof(e->sv));
+	} else if ((p = realloc(e->states, (size_t)ncap * sizeof(*p))) ==
+	    NULL) {
+		return false;
+	}
+	e->states = p;
+	e->cap_states = ncap;
+	return true;
+}
+
 bool
 conn_log_state(struct conn *c, int side, int64_t at, uint64_t pkt,
     uint8_t flags, bool from_peer, bool inferred, unsigned cap)
 {
 	struct conn_ep *e = &c->ep[side];
 	struct conn_state_rec *r;
+	bool ok = true;
 
-	if (!grow((void **)&e->states, &e->cap_states, e->nstates,
-	    sizeof(*e->states), cap)) {
+	if (!grow_states(e, cap)) {
 		/* Keep the latest state: overwrite the last record. */
 		c->events_dropped++;
 		if (e->nstates == 0)
 			return false;
 		r = &e->states[e->nstates - 1];
-		r->at = at;
-		r->pkt = pkt;
-		r->state = e->state;
-		r->flags = flags;
-		r->from_peer = from_peer;
-		r->inferred = inferred;
-		return false;
+		ok = false;
+	} else {
+		r = &e->states[e->nstates++];
 	}
-	r = &e->states[e->nstates++];
 	r->at = at;
-	r->pkt = pkt;
+	if (pkt == 0 || pkt < c->first_pkt)
+		r->pkt = 0;
+	else if (pkt - c->first_pkt >= UINT32_MAX)
+		r->pkt = UINT32_MAX;
+	else
+		r->pkt = (uint32_t)(pkt - c->first_pkt + 1);
 	r->state = e->state;
 	r->flags = flags;
 	r->from_peer = from_peer;
 	r->inferred = inferred;
-	return true;
+	return ok;
+}
+
+uint64_t
+conn_rec_pkt(const struct conn *c, const struct conn_state_rec *r)
+{
+	return r->pkt == 0 ? 0 : c->first_pkt + r->pkt - 1;
+}
+
+int64_t
+conn_time_in(const struct conn *c, int side, enum fsm_state st)
+{
+	const struct conn_ep *e = &c->ep[side];
+	int64_t sum = 0, until;
+	uint32_t i;
+
+	for (i = 0; i < e->nstates; i++) {
+		if (e->states[i].state != st)
+			continue;
+		until = i + 1 < e->nstates ? e->states[i + 1].at : c->t_final;
+		if (until > e->states[i].at)
+			sum += until - e->states[i].at;
+	}
+	return sum;
 }
 
 bool
@@ -84,8 +138,10 @@ conn_add_finding(struct conn *c, const struct conn_finding *f, unsigned cap)
 void
 conn_free_members(struct conn *c)
 {
-	free(c->ep[0].states);
-	free(c->ep[1].states);
+	if (c->ep[0].states != c->ep[0].sv)
+		free(c->ep[0].states);
+	if (c->ep[1].states != c->ep[1].sv)
+		free(c->ep[1].states);
 	free(c->rsts);
 	free(c->findings);
 	c->ep[0].states = c->ep[1].states = NULL;

@@ -23,15 +23,26 @@ struct zk_view;
 
 #define CONN_NS		1000000000LL
 
-/* One state an endpoint entered. */
+/*
+ * One state an endpoint entered: 16 bytes.  The packet number is kept
+ * relative to the connection's first packet (conn_rec_pkt() gives it
+ * back), so a connection may span 4 G packets.
+ */
 struct conn_state_rec {
 	int64_t		at;		/* ns since the epoch */
-	uint64_t	pkt;		/* packet number (1-based), 0 = timer */
+	uint32_t	pkt;		/* packet - first_pkt + 1; 0 = timer */
 	uint8_t		state;		/* enum fsm_state */
 	uint8_t		flags;		/* flags of the segment, DEC_TH_* */
 	uint8_t		from_peer;	/* 1 if the segment came from the peer */
 	uint8_t		inferred;	/* 1 if deduced, not seen directly */
 };
+
+/*
+ * States kept inside the connection before a heap array is needed: a
+ * whole life (SYN_SENT, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, TIME_WAIT,
+ * CLOSED) fits, so most connections never allocate for their timelines.
+ */
+#define CONN_INLINE_STATES	6
 
 /* RST classes (detect_rst.c); keep det_rst_class_names[] in order. */
 enum conn_rst_class {
@@ -148,10 +159,10 @@ struct conn_ep {
 	int64_t		t_tw;		/* entry into TIME_WAIT */
 	int64_t		tw_deadline;	/* TIME_WAIT ends (restarts move it) */
 	int64_t		t_f2;		/* entry into FIN_WAIT_2 */
-	int64_t		in_state[FSM_ST_MAX];	/* ns spent in each state */
 	uint32_t	nstates;
 	uint32_t	cap_states;
-	struct conn_state_rec *states;
+	struct conn_state_rec *states;	/* sv, or the heap when it grew */
+	struct conn_state_rec sv[CONN_INLINE_STATES];
 };
 
 struct conn {
@@ -176,6 +187,7 @@ struct conn {
 	int64_t		first_seen;
 	int64_t		last_seen;
 	int64_t		t_end;		/* superseded or evicted at, 0 = none */
+	int64_t		t_final;	/* when it was finished (report time) */
 	int64_t		t_syn;		/* client's first SYN */
 	int64_t		t_syn_last;	/* client's last SYN before SYN-ACK */
 	int64_t		t_synack;	/* server's first SYN-ACK */
@@ -213,6 +225,11 @@ void	conn_free_members(struct conn *c);
 
 /* State of an endpoint at time t (ns), from its timeline. */
 enum fsm_state	conn_state_at(const struct conn *c, int side, int64_t t);
+/* Time an endpoint spent in a state, up to c->t_final (ns). */
+int64_t		conn_time_in(const struct conn *c, int side, enum fsm_state st);
+/* Absolute packet number of a state record, 0 for a timer. */
+uint64_t	conn_rec_pkt(const struct conn *c,
+		    const struct conn_state_rec *r);
 
 const char	*conn_hs_status_name(unsigned st);
 const char	*conn_close_status_name(unsigned st);

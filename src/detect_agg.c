@@ -208,7 +208,7 @@ closewait(struct det_agg *a, struct conn *c)
 		f.side = (uint8_t)side;
 		f.safe = -1;
 		f.at = start;
-		f.duration = e->in_state[FSM_ST_CLOSE_WAIT];
+		f.duration = conn_time_in(c, side, FSM_ST_CLOSE_WAIT);
 		f.open_at_end = e->state == FSM_ST_CLOSE_WAIT &&
 		    !c->superseded;
 		f.half_close = e->t_last_data > start;

@@ -179,8 +179,9 @@ closer_name(uint8_t ac)
 }
 
 static void
-json_states(struct sbuf *b, const struct conn_ep *e)
+json_states(struct sbuf *b, const struct conn *c, int side)
 {
+	const struct conn_ep *e = &c->ep[side];
 	uint32_t i;
 
 	sb_putc(b, '[');
@@ -197,7 +198,7 @@ json_states(struct sbuf *b, const struct conn_ep *e)
 		if (s->pkt == 0)
 			sb_puts(b, "null");
 		else
-			sb_u64(b, s->pkt);
+			sb_u64(b, conn_rec_pkt(c, s));
 		if (s->inferred)
 			sb_puts(b, ",\"inferred\":true");
 		sb_putc(b, '}');
@@ -206,8 +207,9 @@ json_states(struct sbuf *b, const struct conn_ep *e)
 }
 
 static void
-json_durations(struct sbuf *b, const struct conn_ep *e)
+json_durations(struct sbuf *b, const struct conn *c, int side)
 {
+	const struct conn_ep *e = &c->ep[side];
 	size_t i;
 	int n = 0;
 
@@ -227,7 +229,7 @@ json_durations(struct sbuf *b, const struct conn_ep *e)
 		sb_putc(b, '"');
 		sb_puts(b, fsm_state_name((enum fsm_state)st));
 		sb_puts(b, "\":");
-		j_dur(b, e->in_state[st]);
+		j_dur(b, conn_time_in(c, side, (enum fsm_state)st));
 	}
 	sb_putc(b, '}');
 }
@@ -440,13 +442,13 @@ json_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 	sb_puts(b, ",\"server\":");
 	sb_u64(b, sv->fin_tx > 0 ? sv->fin_tx - 1 : 0);
 	sb_puts(b, "},\"durations\":{\"client\":");
-	json_durations(b, cl);
+	json_durations(b, c, CONN_CLIENT);
 	sb_puts(b, ",\"server\":");
-	json_durations(b, sv);
+	json_durations(b, c, CONN_SERVER);
 	sb_puts(b, "}},\"states\":{\"client\":");
-	json_states(b, cl);
+	json_states(b, c, CONN_CLIENT);
 	sb_puts(b, ",\"server\":");
-	json_states(b, sv);
+	json_states(b, c, CONN_SERVER);
 	sb_puts(b, "},\"final\":{\"client\":\"");
 	sb_puts(b, fsm_state_name((enum fsm_state)cl->state));
 	sb_puts(b, "\",\"server\":\"");
@@ -601,13 +603,13 @@ text_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 			}
 			sb_putc(b, ';');
 			for (k = 0; k < sizeof(close_states); k++) {
-				uint8_t st = close_states[k];
+				enum fsm_state st = close_states[k];
+				int64_t d = conn_time_in(c, side, st);
 
-				if (e->in_state[st] == 0)
+				if (d == 0)
 					continue;
-				sb_printf(b, " %s ",
-				    fsm_state_name((enum fsm_state)st));
-				msec(b, e->in_state[st]);
+				sb_printf(b, " %s ", fsm_state_name(st));
+				msec(b, d);
 			}
 			sb_putc(b, ';');
 		}

@@ -152,8 +152,6 @@ set_state(struct trk *t, struct conn *c, int side, enum fsm_state nx,
 
 	if (nx == old)
 		return;
-	if (e->nstates > 0 && at > e->t_entered)
-		e->in_state[old] += at - e->t_entered;
 	e->t_entered = at;
 	e->state = (uint8_t)nx;
 	if (!conn_log_state(c, side, at, pkt, flags, from_peer, inferred,
@@ -184,8 +182,6 @@ pop_state(struct trk *t, struct conn *c, int side, int64_t at)
 		det_tw_change(t->agg, c, side, -1, at);
 	e->nstates--;
 	e->state = e->states[e->nstates - 1].state;
-	/* Give back the time booked to the state we return to. */
-	e->in_state[e->state] -= r->at - e->states[e->nstates - 1].at;
 	e->t_entered = e->states[e->nstates - 1].at;
 }
 
@@ -660,12 +656,10 @@ finish(struct trk *t, struct conn *c, enum trk_end why, int64_t at)
 	c->slot = NULL;
 	if (why == TRK_END_SUPERSEDED || why == TRK_END_EVICTED)
 		c->t_end = at;
+	c->t_final = at;
 	for (s = 0; s < 2; s++) {
-		struct conn_ep *e = &c->ep[s];
-
-		if (e->nstates > 0 && at > e->t_entered)
-			e->in_state[e->state] += at - e->t_entered;
-		if (e->state == FSM_ST_TIME_WAIT && why != TRK_END_CAPTURE)
+		if (c->ep[s].state == FSM_ST_TIME_WAIT &&
+		    why != TRK_END_CAPTURE)
 			det_tw_change(t->agg, c, s, -1, at);
 	}
 	c->end_why = (uint8_t)why;

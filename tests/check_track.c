@@ -53,8 +53,8 @@ on_conn(void *arg, const struct conn *c, enum trk_end why)
 	s->why = why;
 	s->final[0] = c->ep[0].state;
 	s->final[1] = c->ep[1].state;
-	s->in_tw[0] = c->ep[0].in_state[FSM_ST_TIME_WAIT];
-	s->in_tw[1] = c->ep[1].in_state[FSM_ST_TIME_WAIT];
+	s->in_tw[0] = conn_time_in(c, 0, FSM_ST_TIME_WAIT);
+	s->in_tw[1] = conn_time_in(c, 1, FSM_ST_TIME_WAIT);
 	for (i = 0; i < c->nrsts && i < 4; i++) {
 		s->rst_cls[i] = c->rsts[i].cls;
 		s->premature[i] = c->rsts[i].premature_from;
