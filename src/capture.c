@@ -61,6 +61,8 @@ count_result(struct rpt_counters *pc, enum dec_res res, uint8_t trunc)
 	case DEC_TRUNC_LINK:
 	case DEC_TRUNC_IP:
 	case DEC_TRUNC_TCP:
+	case DEC_TRUNC_TUNNEL:
+	case DEC_FRAG_SPLIT_TCP:
 		pc->truncated++;
 		break;
 	default:

@@ -231,6 +231,7 @@ main(int argc, char **argv)
 	enum cap_status cs;
 	int64_t ns;
 	int ch, i, status = SF_EXIT_OK;
+	bool snaplen_set = false;
 	unsigned lo, hi;
 	bool live;
 
@@ -286,6 +287,7 @@ main(int argc, char **argv)
 			if (parse_u64(optarg, "-s", SNAPLEN_MAX, &u) == -1)
 				return cfg_done(&cfg, SF_EXIT_USAGE);
 			cfg.snaplen = u == 0 ? SNAPLEN_MAX : (int)u;
+			snaplen_set = true;
 			live_opt = "-s";
 			break;
 		case 'w':
@@ -409,6 +411,14 @@ main(int argc, char **argv)
 		return cfg_done(&cfg, SF_EXIT_LIMIT);
 	}
 	live = cfg.nfiles == 0;
+	/*
+	 * Zeek's history and missed_bytes count payload the capture did not
+	 * keep as a gap, so its formats capture whole packets unless -s says
+	 * otherwise.
+	 */
+	if (live && !snaplen_set && (cfg.format == FMT_ZEEK ||
+	    cfg.format == FMT_ZEEK_JSON))
+		cfg.snaplen = SNAPLEN_MAX;
 	if (!live && live_opt != NULL) {
 		fprintf(stderr, "synfin: %s: only for live capture (-i)\n",
 		    live_opt);
