@@ -1190,19 +1190,6 @@ json_summary(struct rpt *r, const struct trk_stats *ts,
 	sb_puts(b, "}\n");
 }
 
-static int
-copy_body(FILE *from, FILE *to)
-{
-	char buf[65536];
-	size_t n;
-
-	if (fflush(from) != 0 || fseek(from, 0, SEEK_SET) != 0)
-		return -1;
-	while ((n = fread(buf, 1, sizeof(buf), from)) > 0)
-		if (fwrite(buf, 1, n, to) != n)
-			return -1;
-	return ferror(from) ? -1 : 0;
-}
 
 int
 rpt_end(struct rpt *r, const struct trk_stats *ts, const struct det_agg *agg,
@@ -1220,7 +1207,7 @@ rpt_end(struct rpt *r, const struct trk_stats *ts, const struct det_agg *agg,
 				r->err = 1;
 			text_header(r, agg, true);
 			if (sb_flush(&r->b, r->out) == -1 ||
-			    copy_body(r->body, r->out) == -1)
+			    sb_copy_file(r->body, r->out) == -1)
 				r->err = 1;
 		} else {
 			text_header(r, agg, false);

@@ -287,3 +287,17 @@ sb_flush(struct sbuf *b, FILE *f)
 	b->len = 0;
 	return rv;
 }
+
+int
+sb_copy_file(FILE *from, FILE *to)
+{
+	char buf[65536];
+	size_t n;
+
+	if (fflush(from) != 0 || fseek(from, 0, SEEK_SET) != 0)
+		return -1;
+	while ((n = fread(buf, 1, sizeof(buf), from)) > 0)
+		if (fwrite(buf, 1, n, to) != n)
+			return -1;
+	return ferror(from) ? -1 : 0;
+}

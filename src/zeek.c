@@ -1454,19 +1454,6 @@ zk_log_conn(struct zk_log *l, const struct conn *c)
 	}
 }
 
-static int
-copy_file(FILE *from, FILE *to)
-{
-	char buf[65536];
-	size_t n;
-
-	if (fflush(from) != 0 || fseek(from, 0, SEEK_SET) != 0)
-		return -1;
-	while ((n = fread(buf, 1, sizeof(buf), from)) > 0)
-		if (fwrite(buf, 1, n, to) != n)
-			return -1;
-	return ferror(from) ? -1 : 0;
-}
 
 int
 zk_log_end(struct zk_log *l, int64_t first_ts, int64_t last_ts)
@@ -1477,7 +1464,7 @@ zk_log_end(struct zk_log *l, int64_t first_ts, int64_t last_ts)
 				l->err = 1;
 			header(l, first_ts);
 			if (sb_flush(&l->b, l->out) == -1 ||
-			    copy_file(l->body, l->out) == -1)
+			    sb_copy_file(l->body, l->out) == -1)
 				l->err = 1;
 		} else if (!l->header) {
 			header(l, first_ts);
