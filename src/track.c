@@ -490,6 +490,22 @@ report_rst(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
 		pop_state(t, c, side, seg->ts_ns);
 }
 
+/* Apply one looked-up transition: sentinels are counted, not applied. */
+static void
+step(struct trk *t, struct conn *c, int side, enum fsm_event ev,
+    enum fsm_state nx, const struct dec_seg *seg, uint64_t pkt,
+    bool from_peer, bool inferred)
+{
+	if (nx == FSM_ST_INVALID) {
+		t->st.anomaly[TRK_AN_INVALID_TRANSITION]++;
+		t->st.invalid_by_event[ev]++;
+		return;
+	}
+	if (nx != FSM_ST_SAME)
+		set_state(t, c, side, nx, seg->ts_ns, pkt, seg->flags,
+		    from_peer, inferred);
+}
+
 static void
 apply_events(struct trk *t, struct conn *c, int side,
     const struct dec_seg *seg, uint64_t pkt, const struct fsm_events *ev,
@@ -542,14 +558,7 @@ apply_events(struct trk *t, struct conn *c, int side,
 		default:
 			break;
 		}
-		if (nx == FSM_ST_INVALID) {
-			t->st.anomaly[TRK_AN_INVALID_TRANSITION]++;
-			t->st.invalid_by_event[ev->snd[i]]++;
-			continue;
-		}
-		if (nx == FSM_ST_SAME)
-			continue;
-		set_state(t, c, side, nx, now, pkt, seg->flags, false,
+		step(t, c, side, ev->snd[i], nx, seg, pkt, false,
 		    ev->snd[i] == FSM_EV_SND_ACK);
 	}
 	for (i = 0; i < ev->nrcv; i++) {
@@ -582,14 +591,7 @@ apply_events(struct trk *t, struct conn *c, int side,
 		default:
 			break;
 		}
-		if (nx == FSM_ST_INVALID) {
-			t->st.anomaly[TRK_AN_INVALID_TRANSITION]++;
-			t->st.invalid_by_event[ev->rcv[i]]++;
-			continue;
-		}
-		if (nx == FSM_ST_SAME)
-			continue;
-		set_state(t, c, !side, nx, now, pkt, seg->flags, true, false);
+		step(t, c, !side, ev->rcv[i], nx, seg, pkt, true, false);
 	}
 }
 
