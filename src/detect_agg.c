@@ -28,6 +28,8 @@ struct amap_node {
 struct amap {
 	size_t		keylen;
 	size_t		reclen;		/* record size; key is its prefix */
+	size_t		max;		/* most records kept, 0 = no cap */
+	uint64_t	untracked;	/* keys refused because of max */
 	size_t		n, cap;
 	unsigned char	*recs;
 	size_t		nbuckets;
@@ -90,6 +92,10 @@ amap_get(struct amap *m, const void *key)
 				return rec;
 		}
 	}
+	if (m->max != 0 && m->n >= m->max) {
+		m->untracked++;
+		return NULL;
+	}
 	if (m->n == m->cap && !amap_grow(m))
 		return NULL;
 	rec = m->recs + m->n * m->reclen;
@@ -125,8 +131,19 @@ struct cw_rec {
 #define TW_KEYLEN	offsetof(struct det_tw_stat, total)
 #define HOST_KEYLEN	offsetof(struct det_host_stat, count)
 
+/*
+ * Caps that keep a run of days bounded: records per aggregate, and the
+ * CLOSE_WAIT durations kept per endpoint for its median (a uniform
+ * reservoir sample beyond that; count and maximum stay exact).
+ */
+#define CW_MAX_ENDPOINTS	(1u << 16)
+#define TW_MAX_KEYS		(1u << 20)
+#define HOST_MAX		(1u << 20)
+#define CW_SAMPLES		4096
+
 struct det_agg {
 	const struct sf_config *cfg;
+	uint64_t	rng;		/* reservoir sampling, fixed seed */
 	struct amap	cw;
 	struct amap	tw;
 	struct amap	host;
@@ -142,6 +159,10 @@ det_agg_new(const struct sf_config *cfg)
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return NULL;
 	a->cfg = cfg;
+	a->rng = 0x9e3779b97f4a7c15ULL;
+	a->cw.max = CW_MAX_ENDPOINTS;
+	a->tw.max = TW_MAX_KEYS;
+	a->host.max = HOST_MAX;
 	a->cw.keylen = CW_KEYLEN;
 	a->cw.reclen = sizeof(struct cw_rec);
 	a->tw.keylen = TW_KEYLEN;
@@ -227,6 +248,15 @@ closewait(struct det_agg *a, struct conn *c)
 			r->st.open_at_end++;
 		if (f.duration > r->st.max)
 			r->st.max = f.duration;
+		if (r->n == CW_SAMPLES) {
+			/* Algorithm R: keep each later one with n/count. */
+			a->rng ^= a->rng << 13;
+			a->rng ^= a->rng >> 7;
+			a->rng ^= a->rng << 17;
+			if (a->rng % r->st.count < CW_SAMPLES)
+				r->d[a->rng % r->st.count] = f.duration;
+			continue;
+		}
 		if (r->n == r->cap) {
 			size_t ncap = r->cap == 0 ? 8 : r->cap * 2;
 
@@ -397,4 +427,10 @@ const struct det_summary *
 det_agg_summary(const struct det_agg *a)
 {
 	return &a->sum;
+}
+
+uint64_t
+det_agg_untracked(const struct det_agg *a)
+{
+	return a->cw.untracked + a->tw.untracked + a->host.untracked;
 }

@@ -961,6 +961,10 @@ text_summary(struct rpt *r, const struct trk_stats *ts,
 	    (unsigned long long)ts->connections,
 	    (unsigned long long)ts->peak_live,
 	    (double)r->cfg->msl_ns / 1e9, 2.0 * (double)r->cfg->msl_ns / 1e9);
+	if (det_agg_untracked(agg) != 0)
+		sb_printf(b, "  %llu records past the aggregates' caps were "
+		    "not tracked\n",
+		    (unsigned long long)det_agg_untracked(agg));
 	if (ts->ended[TRK_END_IDLE] || ts->ended[TRK_END_EVICTED])
 		sb_printf(b, "  %llu expired idle, %llu evicted by "
 		    "--max-flows\n",
@@ -1088,6 +1092,10 @@ json_summary(struct rpt *r, const struct trk_stats *ts,
 	sb_ts(b, r->cfg->msl_ns);
 	sb_puts(b, ",\"peak_open\":");
 	sb_u64(b, ts->peak_live);
+	if (det_agg_untracked(agg) != 0) {
+		sb_puts(b, ",\"aggregates_untracked\":");
+		sb_u64(b, det_agg_untracked(agg));
+	}
 	sb_puts(b, ",\"ended_by\":{");
 	for (k = 0; k <= TRK_END_CAPTURE; k++)
 		sb_printf(b, "%s\"%s\":%llu", k ? "," : "",
