@@ -479,9 +479,24 @@ static void
 rel(struct sbuf *b, const struct conn *c, int64_t t)
 {
 	int64_t d = t - c->first_seen;
+	char frac[7];
+	int64_t us;
+	int i;
 
-	sb_printf(b, "+%lld.%06lld", (long long)(d / CONN_NS),
-	    (long long)((d % CONN_NS) / 1000));
+	if (d < 0) {
+		sb_printf(b, "-%lld.%06lld", (long long)(-d / CONN_NS),
+		    (long long)((-d % CONN_NS) / 1000));
+		return;
+	}
+	sb_putc(b, '+');
+	sb_u64(b, (uint64_t)(d / CONN_NS));
+	us = (d % CONN_NS) / 1000;
+	frac[0] = '.';
+	for (i = 6; i >= 1; i--) {
+		frac[i] = (char)('0' + us % 10);
+		us /= 10;
+	}
+	sb_putn(b, frac, sizeof(frac));
 }
 
 static void
