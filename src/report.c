@@ -502,26 +502,43 @@ rel(struct sbuf *b, const struct conn *c, int64_t t)
 static void
 msec(struct sbuf *b, int64_t ns)
 {
-	if (ns < 10 * CONN_NS)
-		sb_printf(b, "%.3f ms", (double)ns / 1e6);
-	else
-		sb_printf(b, "%.3f s", (double)ns / 1e9);
+	const char *unit = " ms";
+	int64_t v, div = 1000;		/* to thousandths of the unit */
+	char frac[4];
+
+	if (ns >= 10 * CONN_NS) {
+		unit = " s";
+		div = 1000000;
+	}
+	/* Rounded to the nearest thousandth, as %.3f does. */
+	v = ns < 0 ? 0 : (ns + div / 2) / div;
+	sb_u64(b, (uint64_t)(v / 1000));
+	frac[0] = '.';
+	frac[1] = (char)('0' + v / 100 % 10);
+	frac[2] = (char)('0' + v / 10 % 10);
+	frac[3] = (char)('0' + v % 10);
+	sb_putn(b, frac, sizeof(frac));
+	sb_puts(b, unit);
 }
 
 /* "#12 10.0.0.1:40000 -> 10.0.0.2:80", IPv6 addresses in brackets. */
 static void
 text_tuple(struct sbuf *b, const struct conn *c)
 {
-	char ca[64], sa[64];
+	int side;
 
-	rpt_addr(c, CONN_CLIENT, ca, sizeof(ca));
-	rpt_addr(c, CONN_SERVER, sa, sizeof(sa));
-	sb_printf(b, "#%llu %s%s%s:%u -> %s%s%s:%u",
-	    (unsigned long long)c->id,
-	    c->af == 6 ? "[" : "", ca, c->af == 6 ? "]" : "",
-	    c->ep[CONN_CLIENT].port,
-	    c->af == 6 ? "[" : "", sa, c->af == 6 ? "]" : "",
-	    c->ep[CONN_SERVER].port);
+	sb_putc(b, '#');
+	sb_u64(b, c->id);
+	for (side = CONN_CLIENT; side <= CONN_SERVER; side++) {
+		sb_puts(b, side == CONN_CLIENT ? " " : " -> ");
+		if (c->af == 6)
+			sb_putc(b, '[');
+		sb_addr(b, c->af, c->ep[side].addr);
+		if (c->af == 6)
+			sb_putc(b, ']');
+		sb_putc(b, ':');
+		sb_u64(b, c->ep[side].port);
+	}
 }
 
 static void
