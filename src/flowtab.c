@@ -67,8 +67,18 @@ uint32_t
 flow_key_hash(const struct flow_key *key)
 {
 	uint64_t w[5], h = 0x9e3779b97f4a7c15ULL;
+	uint32_t a, b;
 	size_t i;
 
+	if (key->af == 4) {
+		/* Two addresses and two ports: one 64-bit mix is enough. */
+		memcpy(&a, key->addr[0], 4);
+		memcpy(&b, key->addr[1], 4);
+		h = mix64(((uint64_t)a << 32 | b) ^
+		    ((uint64_t)key->port[0] << 16 | key->port[1]) *
+		    0x9e3779b97f4a7c15ULL);
+		return (uint32_t)(h ^ (h >> 32));
+	}
 	memcpy(w, key, sizeof(w));
 	for (i = 0; i < 5; i++)
 		h = mix64(h ^ w[i]) + i;
