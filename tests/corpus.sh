@@ -13,7 +13,7 @@ for d in "$@"; do
 	for f in "$d"/*; do
 		case "$f" in *.pcap|*.pcapng|*.cap) ;; *) continue ;; esac
 		total=$((total + 1))
-		for mode in "" --json --packets; do
+		for mode in "" --json --packets --format=zeek; do
 			timeout 60 "$SYNFIN" --no-progress $mode "$f" >/dev/null 2>"$tmp/err"
 			rc=$?
 			if [ $rc -ge 124 ] || grep -q -e 'Sanitizer' -e 'runtime error' "$tmp/err"; then
