@@ -10,6 +10,7 @@
 
 #include "cfg.h"
 #include "check_suites.h"
+#include "segbuild.h"
 #include "detect.h"
 #include "track.h"
 
@@ -103,22 +104,10 @@ static void
 seg(int c2s, int64_t t, uint8_t flags, uint32_t seq, uint32_t ack,
     uint32_t len)
 {
+	struct tb_ends e = { 40000, 80, 65535 };
 	struct dec_seg s;
-	static const uint8_t a[4] = { 10, 0, 0, 1 }, b[4] = { 10, 0, 0, 2 };
 
-	memset(&s, 0, sizeof(s));
-	s.af = 4;
-	s.ts_ns = T0 + t;
-	memcpy(s.src, c2s ? a : b, 4);
-	memcpy(s.dst, c2s ? b : a, 4);
-	s.sport = c2s ? 40000 : 80;
-	s.dport = c2s ? 80 : 40000;
-	s.flags = flags;
-	s.seq = seq;
-	s.ack = ack;
-	s.paylen = len;
-	s.win = 65535;
-	s.ip_bytes = 40 + len;
+	tb_seg(&s, &e, c2s, t, flags, seq, ack, len);
 	trk_segment(trk, &s, ++pktno);
 }
 
