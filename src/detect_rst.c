@@ -171,10 +171,11 @@ det_rst_explain(const struct conn_rst *r, char *buf, size_t len)
 		if (r->unread)
 			return snprintf(buf, len, "abort: the %s reset a "
 			    "synchronized connection without FIN; %u bytes "
-			    "from the %s arrived after its last data, so "
-			    "likely close() with unread data in the receive "
-			    "buffer (Linux sends RST, not FIN), or "
-			    "SO_LINGER {1,0}", who, r->unread_bytes, peer);
+			    "from the %s arrived after its last data: if "
+			    "the application had not read them, close() with "
+			    "unread data (Linux sends RST, not FIN); if it "
+			    "had, SO_LINGER {1,0} or an abort", who,
+			    r->unread_bytes, peer);
 		return snprintf(buf, len, "abort: the %s reset a "
 		    "synchronized connection without FIN and had answered "
 		    "all data it received: SO_LINGER {1,0}, an application "
