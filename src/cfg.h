@@ -45,4 +45,7 @@ struct sf_config {
 	unsigned	port_hi;
 };
 
+/* Fill cfg with the documented defaults. */
+void	cfg_init(struct sf_config *cfg);
+
 #endif /* SYNFIN_CFG_H */

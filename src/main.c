@@ -235,15 +235,8 @@ main(int argc, char **argv)
 	unsigned lo, hi;
 	bool live;
 
-	memset(&cfg, 0, sizeof(cfg));
+	cfg_init(&cfg);
 	memset(&pc, 0, sizeof(pc));
-	cfg.msl_ns = 30 * CONN_NS;
-	cfg.idle_ns = 3600 * CONN_NS;
-	cfg.close_wait_ns = 1 * CONN_NS;
-	cfg.linger_ns = 5 * CONN_NS;
-	cfg.max_events = 64;
-	cfg.port_lo = 32768;
-	cfg.port_hi = 60999;
 	cfg.snaplen = SNAPLEN_DEFAULT;
 	cfg.progress = isatty(STDERR_FILENO);
 	if ((cfg.files = calloc((size_t)argc + 1, sizeof(char *))) == NULL) {

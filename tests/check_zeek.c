@@ -78,15 +78,8 @@ setup(void)
 {
 	struct trk_sink sink;
 
-	memset(&cfg, 0, sizeof(cfg));
+	cfg_init(&cfg);
 	cfg.format = FMT_ZEEK;
-	cfg.msl_ns = 30 * S;
-	cfg.idle_ns = 3600 * S;
-	cfg.close_wait_ns = 1 * S;
-	cfg.linger_ns = 5 * S;
-	cfg.max_events = 64;
-	cfg.port_lo = 32768;
-	cfg.port_hi = 60999;
 	memset(&sink, 0, sizeof(sink));
 	sink.conn = on_conn;
 	agg = det_agg_new(&cfg);
