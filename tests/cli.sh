@@ -15,7 +15,7 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 no() { n=$((n + 1)); echo "not ok $n - $1"; fail=$((fail + 1)); }
 check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
 
-echo "1..25"
+echo "1..26"
 "$SYNFIN" --help >"$tmp/o" 2>&1; check "--help exits 0" "[ $? -eq 0 ] && grep -q usage: $tmp/o"
 "$SYNFIN" --version >"$tmp/o" 2>&1; check "--version" "[ $? -eq 0 ] && grep -q '^synfin ' $tmp/o"
 "$SYNFIN" --bogus >"$tmp/o" 2>&1; check "unknown option exits 1" "[ $? -eq 1 ]"
@@ -104,4 +104,7 @@ else
 fi
 "$SYNFIN" --at 0 --json "$P/client-close.pcap" >"$tmp/o" 2>&1
 check "--at before the capture: empty netstat" "grep -q '\"netstat\":{}' $tmp/o"
+# --at inside the connection's ESTABLISHED phase: both ends ESTABLISHED.
+"$SYNFIN" --json --at 1795424701.4612 "$P/client-close.pcap" >"$tmp/o" 2>&1
+check "--at mid-connection: both ends ESTABLISHED" "grep -q '\"netstat\":{\"10.231.0.1\":{\"ESTABLISHED\":1},\"10.231.0.2\":{\"ESTABLISHED\":1}}' $tmp/o"
 [ $fail -eq 0 ]
