@@ -23,6 +23,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,6 +38,7 @@
 #include "capture.h"
 #include "cfg.h"
 #include "decode.h"
+#include "flowtab.h"
 #include "track.h"
 
 static void
@@ -72,32 +74,44 @@ count_result(struct rpt_counters *pc, enum dec_res res, uint8_t trunc)
 }
 
 /*
- * Decode one packet and hand its TCP segment to the engine (or print it
- * with --packets).  Returns true when it was a TCP segment.
+ * Count one packet and decode it: true, with *seg and its time, when it
+ * is a TCP segment.
  */
 static bool
-feed(const struct sf_config *cfg, struct trk *t, struct rpt_counters *pc,
-    int dlt, int nano, const struct pcap_pkthdr *h, const u_char *data)
+decode_one(struct rpt_counters *pc, int dlt, int nano,
+    const struct pcap_pkthdr *h, const u_char *data, struct dec_seg *seg)
 {
-	struct dec_seg seg;
 	enum dec_res res;
-	char line[512];
 
 	pc->packets++;
-	res = dec_packet(dlt, data, h->caplen, h->len, &seg);
-	count_result(pc, res, res == DEC_OK ? seg.trunc : 0);
+	res = dec_packet(dlt, data, h->caplen, h->len, seg);
+	count_result(pc, res, res == DEC_OK ? seg->trunc : 0);
 	if (res != DEC_OK)
 		return false;
-	seg.ts_ns = (int64_t)h->ts.tv_sec * 1000000000 +
+	seg->ts_ns = (int64_t)h->ts.tv_sec * 1000000000 +
 	    (int64_t)h->ts.tv_usec * (nano ? 1 : 1000);
-	if (cfg->format == FMT_PACKETS) {
-		dec_format_seg(&seg, line, sizeof(line));
-		puts(line);
-		return true;
-	}
-	trk_segment(t, &seg, pc->packets);
 	return true;
 }
+
+/*
+ * One open savefile being read: the libpcap handle, what the records
+ * need to be decoded, the counters and the progress line.  Only the
+ * thread that reads the file touches it until the read is over.
+ */
+struct cap_reader {
+	const struct sf_config *cfg;
+	const char	*path;
+	pcap_t		*p;
+	int		dlt;
+	int		nano;		/* timestamps in nanoseconds */
+	struct rpt_counters *pc;
+	struct sf_err	*err;
+	enum cap_status	st;
+	uint64_t	n;		/* records read from this file */
+	FILE		*fp;		/* for the progress line, or NULL */
+	long		fsize;
+	double		t0, tlast;
+};
 
 static double
 mono_now(void)
@@ -108,106 +122,272 @@ mono_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static void
+progress(struct cap_reader *r)
+{
+	double now = mono_now();
+	long pos;
+
+	if (now - r->tlast < 0.5)
+		return;
+	pos = ftell(r->fp);
+	fprintf(stderr, "\rsynfin: %s: %3.0f%%  %.0f packets/s ", r->path,
+	    pos > 0 ? 100.0 * (double)pos / (double)r->fsize : 0.0,
+	    (double)r->n / (now - r->t0));
+	r->tlast = now;
+}
+
+/*
+ * Read records until one decodes to a TCP segment: true with *seg (its
+ * time set) and *pktno (1-based, counted over all files), false at the
+ * end of the file, at -c COUNT or on a damaged record (r->st says which).
+ * Every record is counted by its decode result.
+ */
+static bool
+rd_next(struct cap_reader *r, struct dec_seg *seg, uint64_t *pktno)
+{
+	struct rpt_counters *pc = r->pc;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rv;
+
+	for (;;) {
+		if (r->cfg->count > 0 && (int64_t)pc->packets >= r->cfg->count) {
+			r->st = CAP_STOPPED;
+			return false;
+		}
+		rv = pcap_next_ex(r->p, &h, &data);
+		if (rv == PCAP_ERROR_BREAK)
+			return false;
+		if (rv != 1) {
+			sf_seterr(r->err, "%s: packet %llu: %s", r->path,
+			    (unsigned long long)(r->n + 1), rv == PCAP_ERROR ?
+			    pcap_geterr(r->p) : "unexpected read result");
+			r->st = CAP_DAMAGED;
+			return false;
+		}
+		r->n++;
+		if (r->fp != NULL && (r->n & 0xffff) == 0)
+			progress(r);
+		if (decode_one(pc, r->dlt, r->nano, h, data, seg)) {
+			*pktno = pc->packets;
+			return true;
+		}
+	}
+}
+
+/* ---- the reading thread ---- */
+
+/*
+ * With --threads 2 one thread reads and decodes while the caller's
+ * thread runs the engine and the reports: decoded segments travel in
+ * batches through a ring, in file order, so the output is the same
+ * byte for byte as with one thread.  A batch is handed over under a
+ * mutex, once per CAP_BATCH segments; the ring bounds the memory.
+ */
+#define CAP_BATCH	256
+#define CAP_RING	16
+
+struct cap_item {
+	struct dec_seg	seg;
+	uint64_t	pktno;
+	struct flow_key	key;		/* made by the reading thread */
+	uint32_t	hash;
+	int		dir;
+};
+
+/* Segments ahead of the engine whose lookups are warmed (stages 0-2). */
+#define CAP_AHEAD0	12
+#define CAP_AHEAD1	8
+#define CAP_AHEAD2	4
+
+struct cap_pipe {
+	struct cap_reader *rd;
+	pthread_mutex_t	mu;
+	pthread_cond_t	filled;		/* a batch is ready, or the end */
+	pthread_cond_t	drained;	/* a batch is free again */
+	unsigned	head;		/* batches published */
+	unsigned	tail;		/* batches consumed */
+	bool		done;		/* the last batch is published */
+	unsigned	len[CAP_RING];
+	struct cap_item	(*ring)[CAP_BATCH];
+};
+
+static void *
+pipe_reader(void *arg)
+{
+	struct cap_pipe *cp = arg;
+	struct cap_item *b;
+	unsigned k;
+	bool more = true;
+
+	while (more) {
+		pthread_mutex_lock(&cp->mu);
+		while (cp->head - cp->tail == CAP_RING)
+			pthread_cond_wait(&cp->drained, &cp->mu);
+		pthread_mutex_unlock(&cp->mu);
+		b = cp->ring[cp->head % CAP_RING];
+		for (k = 0; k < CAP_BATCH; k++) {
+			if (!rd_next(cp->rd, &b[k].seg, &b[k].pktno)) {
+				more = false;
+				break;
+			}
+			flow_key_make(&b[k].seg, &b[k].key, &b[k].dir);
+			b[k].hash = flow_key_hash(&b[k].key);
+		}
+		pthread_mutex_lock(&cp->mu);
+		cp->len[cp->head % CAP_RING] = k;
+		cp->head++;
+		cp->done = !more;
+		pthread_cond_signal(&cp->filled);
+		pthread_mutex_unlock(&cp->mu);
+	}
+	return NULL;
+}
+
+/* Run the read with a reading thread; false if it could not start. */
+static bool
+read_piped(struct cap_reader *r, struct trk *t)
+{
+	struct cap_pipe cp;
+	struct cap_item *b;
+	pthread_t tid;
+	unsigned k, n;
+
+	memset(&cp, 0, sizeof(cp));
+	cp.rd = r;
+	if ((cp.ring = malloc(CAP_RING * sizeof(*cp.ring))) == NULL)
+		return false;
+	if (pthread_mutex_init(&cp.mu, NULL) != 0)
+		goto fail_mu;
+	if (pthread_cond_init(&cp.filled, NULL) != 0)
+		goto fail_filled;
+	if (pthread_cond_init(&cp.drained, NULL) != 0)
+		goto fail_drained;
+	if (pthread_create(&tid, NULL, pipe_reader, &cp) != 0)
+		goto fail_thread;
+	(void)pthread_setname_np(tid, "synfin-read");
+	for (;;) {
+		pthread_mutex_lock(&cp.mu);
+		while (cp.head == cp.tail && !cp.done)
+			pthread_cond_wait(&cp.filled, &cp.mu);
+		if (cp.head == cp.tail) {
+			pthread_mutex_unlock(&cp.mu);
+			break;
+		}
+		n = cp.len[cp.tail % CAP_RING];
+		pthread_mutex_unlock(&cp.mu);
+		b = cp.ring[cp.tail % CAP_RING];
+		for (k = 0; k < n; k++) {
+			if (k + CAP_AHEAD0 < n)
+				trk_prefetch(t, b[k + CAP_AHEAD0].hash, 0);
+			if (k + CAP_AHEAD1 < n)
+				trk_prefetch(t, b[k + CAP_AHEAD1].hash, 1);
+			if (k + CAP_AHEAD2 < n)
+				trk_prefetch(t, b[k + CAP_AHEAD2].hash, 2);
+			trk_segment_key(t, &b[k].seg, b[k].pktno, &b[k].key,
+			    b[k].hash, b[k].dir);
+		}
+		pthread_mutex_lock(&cp.mu);
+		cp.tail++;
+		pthread_cond_signal(&cp.drained);
+		pthread_mutex_unlock(&cp.mu);
+	}
+	pthread_join(tid, NULL);
+	pthread_cond_destroy(&cp.drained);
+	pthread_cond_destroy(&cp.filled);
+	pthread_mutex_destroy(&cp.mu);
+	free(cp.ring);
+	return true;
+fail_thread:
+	pthread_cond_destroy(&cp.drained);
+fail_drained:
+	pthread_cond_destroy(&cp.filled);
+fail_filled:
+	pthread_mutex_destroy(&cp.mu);
+fail_mu:
+	free(cp.ring);
+	return false;
+}
+
+/* ---- saved files ---- */
+
 enum cap_status
 cap_read_file(const struct sf_config *cfg, const char *path, struct trk *t,
     struct rpt_counters *pc, struct sf_err *err)
 {
-	char errbuf[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *h;
-	const u_char *data;
+	char errbuf[PCAP_ERRBUF_SIZE], line[512];
 	struct bpf_program prog;
-	enum cap_status st = CAP_OK;
-	pcap_t *p;
-	FILE *fp = NULL;
-	int dlt, rv, nano, warned = 0;
-	long fsize = 0;
-	uint64_t n = 0;
-	double t0 = 0, tlast = 0;
-	int progress = cfg->progress && cfg->format != FMT_PACKETS;
+	struct cap_reader r;
+	struct dec_seg seg;
+	uint64_t pktno;
 
+	memset(&r, 0, sizeof(r));
+	r.cfg = cfg;
+	r.path = path;
+	r.pc = pc;
+	r.err = err;
+	r.st = CAP_OK;
 	errbuf[0] = '\0';
-	p = pcap_open_offline_with_tstamp_precision(path,
+	r.p = pcap_open_offline_with_tstamp_precision(path,
 	    PCAP_TSTAMP_PRECISION_NANO, errbuf);
-	if (p == NULL) {
+	if (r.p == NULL) {
 		sf_seterr(err, "%s: %s", path, errbuf);
 		return CAP_OPEN_FAILED;
 	}
-	nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
+	r.nano = pcap_get_tstamp_precision(r.p) == PCAP_TSTAMP_PRECISION_NANO;
 	if (cfg->filter != NULL) {
-		if (pcap_compile(p, &prog, cfg->filter, 1,
+		if (pcap_compile(r.p, &prog, cfg->filter, 1,
 		    PCAP_NETMASK_UNKNOWN) == -1) {
 			sf_seterr(err, "bad filter \"%s\": %s", cfg->filter,
-			    pcap_geterr(p));
-			pcap_close(p);
+			    pcap_geterr(r.p));
+			pcap_close(r.p);
 			return CAP_BAD_FILTER;
 		}
-		if (pcap_setfilter(p, &prog) == -1) {
+		if (pcap_setfilter(r.p, &prog) == -1) {
 			sf_seterr(err, "%s: cannot set filter: %s", path,
-			    pcap_geterr(p));
+			    pcap_geterr(r.p));
 			pcap_freecode(&prog);
-			pcap_close(p);
+			pcap_close(r.p);
 			return CAP_BAD_FILTER;
 		}
 		pcap_freecode(&prog);
 	}
-	dlt = pcap_datalink(p);
-	if (!dec_link_supported(dlt)) {
-		const char *name = pcap_datalink_val_to_name(dlt);
+	r.dlt = pcap_datalink(r.p);
+	if (!dec_link_supported(r.dlt)) {
+		const char *name = pcap_datalink_val_to_name(r.dlt);
 
 		fprintf(stderr, "synfin: %s: link type %d (%s) is not "
 		    "supported; its packets are skipped and counted\n", path,
-		    dlt, name != NULL ? name : "unknown");
-		warned = 1;
+		    r.dlt, name != NULL ? name : "unknown");
 	}
-	if (progress && strcmp(path, "-") != 0 &&
-	    (fp = pcap_file(p)) != NULL) {
-		long pos = ftell(fp);
+	if (cfg->progress && cfg->format != FMT_PACKETS &&
+	    strcmp(path, "-") != 0 && (r.fp = pcap_file(r.p)) != NULL) {
+		long pos = ftell(r.fp);
 
-		if (pos >= 0 && fseek(fp, 0, SEEK_END) == 0) {
-			fsize = ftell(fp);
-			if (fseek(fp, pos, SEEK_SET) != 0)
-				fsize = 0;
+		if (pos >= 0 && fseek(r.fp, 0, SEEK_END) == 0) {
+			r.fsize = ftell(r.fp);
+			if (fseek(r.fp, pos, SEEK_SET) != 0)
+				r.fsize = 0;
 		}
-		t0 = tlast = mono_now();
+		if (r.fsize <= 0)
+			r.fp = NULL;
+		r.t0 = r.tlast = mono_now();
 	}
 	pc->files++;
-	for (;;) {
-		if (cfg->count > 0 && (int64_t)pc->packets >= cfg->count) {
-			st = CAP_STOPPED;
-			break;
+	if (cfg->format == FMT_PACKETS) {
+		while (rd_next(&r, &seg, &pktno)) {
+			dec_format_seg(&seg, line, sizeof(line));
+			puts(line);
 		}
-		rv = pcap_next_ex(p, &h, &data);
-		if (rv == PCAP_ERROR_BREAK)
-			break;
-		if (rv != 1) {
-			sf_seterr(err, "%s: packet %llu: %s", path,
-			    (unsigned long long)(n + 1), rv == PCAP_ERROR ?
-			    pcap_geterr(p) : "unexpected read result");
-			st = CAP_DAMAGED;
-			break;
-		}
-		n++;
-		if (!feed(cfg, t, pc, dlt, nano, h, data))
-			continue;
-		if (progress && fsize > 0 && (n & 0xffff) == 0) {
-			double now = mono_now();
-
-			if (now - tlast >= 0.5) {
-				long pos = ftell(fp);
-
-				fprintf(stderr, "\rsynfin: %s: %3.0f%%  %.0f "
-				    "packets/s ", path, pos > 0 ? 100.0 *
-				    (double)pos / (double)fsize : 0.0,
-				    (double)n / (now - t0));
-				tlast = now;
-			}
-		}
+	} else if (cfg->threads < 2 || !read_piped(&r, t)) {
+		while (rd_next(&r, &seg, &pktno))
+			trk_segment(t, &seg, pktno);
 	}
-	if (progress && fsize > 0 && tlast != t0)
+	if (r.fp != NULL && r.tlast != r.t0)
 		fputs("\r\033[K", stderr);
-	(void)warned;
-	pcap_close(p);
-	return st;
+	pcap_close(r.p);
+	return r.st;
 }
 
 /* ---- live capture ---- */
@@ -494,10 +674,19 @@ static void
 live_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct cap_live *l = (struct cap_live *)(void *)arg;
+	struct dec_seg seg;
+	char line[512];
 
 	if (l->dump != NULL)
 		pcap_dump((u_char *)l->dump, h, data);
-	feed(l->cfg, l->t, l->pc, l->dlt, l->nano, h, data);
+	if (!decode_one(l->pc, l->dlt, l->nano, h, data, &seg))
+		return;
+	if (l->cfg->format == FMT_PACKETS) {
+		dec_format_seg(&seg, line, sizeof(line));
+		puts(line);
+	} else {
+		trk_segment(l->t, &seg, l->pc->packets);
+	}
 }
 
 /* Kernel drop counters, cumulative since activation. */

@@ -18,4 +18,5 @@ cfg_init(struct sf_config *cfg)
 	cfg->max_events = 64;
 	cfg->port_lo = 32768;			/* Linux ip_local_port_range */
 	cfg->port_hi = 60999;
+	cfg->threads = 2;			/* a reading thread for files */
 }

@@ -43,6 +43,7 @@ struct sf_config {
 	unsigned	max_events;	/* --max-events per endpoint */
 	unsigned	port_lo;	/* --port-range */
 	unsigned	port_hi;
+	int		threads;	/* --threads: 1, or 2 to read apart */
 };
 
 /* Fill cfg with the documented defaults. */

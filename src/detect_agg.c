@@ -45,6 +45,16 @@ amap_hash(const void *key, size_t len)
 
 	while (len-- > 0)
 		h = (h ^ *p++) * 16777619u;
+	/*
+	 * FNV-1a's low bits, which pick the bucket, mix poorly for keys that
+	 * differ in a few bytes (addresses of one subnet): finish with
+	 * MurmurHash3's avalanche so that the chains stay short.
+	 */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
 	return h;
 }
 

@@ -179,6 +179,26 @@ flow_find(struct flowtab *ft, const struct flow_key *key, uint32_t hash)
 	return NULL;
 }
 
+void
+flow_prefetch(const struct flowtab *ft, uint32_t hash, int stage)
+{
+	struct flow_slot *const *bp;
+	const struct flow_slot *s;
+	int t = ft->size[1] != 0 ? 1 : 0;
+
+	bp = &ft->tab[t][hash & (ft->size[t] - 1)];
+	if (stage == 0) {
+		__builtin_prefetch(bp);
+		return;
+	}
+	if ((s = *bp) == NULL)
+		return;
+	if (stage == 1)
+		__builtin_prefetch(s);
+	else if (s->hash == hash && s->conn != NULL)
+		__builtin_prefetch(s->conn);
+}
+
 struct flow_slot *
 flow_insert(struct flowtab *ft, const struct flow_key *key, uint32_t hash)
 {

@@ -34,7 +34,8 @@
 enum {
 	OPT_JSON = 256, OPT_FORMAT, OPT_PACKETS, OPT_MSL, OPT_IDLE,
 	OPT_CLOSE_WAIT, OPT_MAX_FLOWS, OPT_MAX_EVENTS, OPT_PORT_RANGE, OPT_AT,
-	OPT_HELP, OPT_VERSION, OPT_NO_PROGRESS, OPT_DURATION, OPT_INTERVAL
+	OPT_HELP, OPT_VERSION, OPT_NO_PROGRESS, OPT_DURATION, OPT_INTERVAL,
+	OPT_THREADS
 };
 
 static const struct option longopts[] = {
@@ -55,6 +56,7 @@ static const struct option longopts[] = {
 	{ "packets", no_argument, NULL, OPT_PACKETS },
 	{ "port-range", required_argument, NULL, OPT_PORT_RANGE },
 	{ "read", required_argument, NULL, 'r' },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
 };
@@ -68,7 +70,7 @@ usage(FILE *f)
 "              [--packets] [--duration seconds] [--interval seconds]\n"
 "              [--msl seconds] [--idle-timeout seconds] [--close-wait seconds]\n"
 "              [--max-flows n] [--max-events n] [--port-range lo-hi]\n"
-"              [--at time] [file ...] [expression]\n"
+"              [--at time] [--threads n] [file ...] [expression]\n"
 "       synfin --help | --version\n");
 }
 
@@ -106,6 +108,9 @@ help(void)
 "                       (32768-60999)\n"
 "  --at TIME            netstat view at TIME (seconds since the epoch)\n"
 "  --no-progress        no progress line on a terminal\n"
+"  --threads N          files: 2 reads and decodes in a thread of its own\n"
+"                       while the analysis runs (default), 1 does both in\n"
+"                       one thread; the output is the same\n"
 "  EXPRESSION           a pcap-filter(7) expression, as with tcpdump\n\n"
 "Live capture prints RSTs and findings as they happen and each connection\n"
 "as it ends; SIGINT or SIGTERM stops it and prints the final report.\n\n"
@@ -377,6 +382,14 @@ main(int argc, char **argv)
 		case OPT_NO_PROGRESS:
 			cfg.progress = false;
 			break;
+		case OPT_THREADS:
+			if (parse_u64(optarg, "--threads", 2, &u) == -1 ||
+			    u < 1) {
+				fprintf(stderr, "synfin: --threads: 1 or 2\n");
+				return cfg_done(&cfg, SF_EXIT_USAGE);
+			}
+			cfg.threads = (int)u;
+			break;
 		case OPT_HELP:
 			help();
 			return cfg_done(&cfg, SF_EXIT_OK);
@@ -495,8 +508,8 @@ main(int argc, char **argv)
 		status = SF_EXIT_INPUT;
 	}
 	cap_close_live(lv);
+	rpt_free(rpt);		/* gives back what its thread still holds */
 	trk_free(trk);
-	rpt_free(rpt);
 	det_agg_free(agg);
 	free(cfg.filter);
 	free(cfg.files);

@@ -13,6 +13,7 @@
  * connection blocks straight to the output, the --interval views; the
  * verdict counts come at the end with the summary.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +24,32 @@
 #include "sbuf.h"
 #include "zeek.h"
 
+/*
+ * The formatting thread.  Reading files, the engine hands finished
+ * connections over through a ring instead of formatting them itself, and
+ * a thread of the report's formats them in the same order, so the output
+ * is the same byte for byte.  Slots run freed <= fmt <= head: [fmt, head)
+ * waits to be formatted, [freed, fmt) is formatted and waits for the
+ * engine's thread to give it back (trk_release), since only that thread
+ * may touch the engine's memory.  The ring bounds what is in flight.
+ */
+#define RPT_RING	1024
+#define RPT_WAKE	64	/* wake a sleeping thread for this many */
+
+struct rpt_worker {
+	pthread_t	tid;
+	pthread_mutex_t	mu;
+	pthread_cond_t	more;		/* [fmt, head) not empty, or stop */
+	pthread_cond_t	room;		/* fmt moved */
+	struct trk	*t;
+	unsigned	head, fmt, freed;
+	bool		stop;
+	bool		asleep;		/* the thread waits on more */
+	bool		blocked;	/* the engine waits on room */
+	struct conn	*ring[RPT_RING];
+	uint8_t		why[RPT_RING];
+};
+
 struct rpt {
 	const struct sf_config *cfg;
 	FILE		*out;
@@ -30,6 +57,8 @@ struct rpt {
 	struct sbuf	b;
 	struct zk_log	*zk;		/* --format zeek, zeek-json */
 	int		err;
+	bool		threaded;	/* format on a thread of its own */
+	struct rpt_worker *w;		/* started at the first connection */
 };
 
 static void	json_conn(struct rpt *, const struct conn *, enum trk_end);
@@ -60,9 +89,8 @@ flush_if_big(struct rpt *r, FILE *f)
 }
 
 static void
-sink_conn(void *arg, const struct conn *c, enum trk_end why)
+format_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 {
-	struct rpt *r = arg;
 
 	switch (r->cfg->format) {
 	case FMT_JSON:
@@ -89,6 +117,144 @@ sink_conn(void *arg, const struct conn *c, enum trk_end why)
 		live_flush(r);
 }
 
+static void
+sink_conn(void *arg, const struct conn *c, enum trk_end why)
+{
+	format_conn(arg, c, why);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct rpt *r = arg;
+	struct rpt_worker *w = r->w;
+	unsigned i, end;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->fmt == w->head && !w->stop) {
+			w->asleep = true;
+			pthread_cond_wait(&w->more, &w->mu);
+		}
+		w->asleep = false;
+		if (w->fmt == w->head)
+			break;
+		end = w->head;
+		pthread_mutex_unlock(&w->mu);
+		for (i = w->fmt; i != end; i++)
+			format_conn(r, w->ring[i % RPT_RING],
+			    (enum trk_end)w->why[i % RPT_RING]);
+		pthread_mutex_lock(&w->mu);
+		w->fmt = end;
+		if (w->blocked)
+			pthread_cond_signal(&w->room);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static bool
+worker_start(struct rpt *r, struct trk *t)
+{
+	struct rpt_worker *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return false;
+	w->t = t;
+	if (pthread_mutex_init(&w->mu, NULL) != 0)
+		goto fail_mu;
+	if (pthread_cond_init(&w->more, NULL) != 0)
+		goto fail_more;
+	if (pthread_cond_init(&w->room, NULL) != 0)
+		goto fail_room;
+	r->w = w;
+	if (pthread_create(&w->tid, NULL, worker_main, r) == 0) {
+		(void)pthread_setname_np(w->tid, "synfin-format");
+		return true;
+	}
+	r->w = NULL;
+	pthread_cond_destroy(&w->room);
+fail_room:
+	pthread_cond_destroy(&w->more);
+fail_more:
+	pthread_mutex_destroy(&w->mu);
+fail_mu:
+	free(w);
+	return false;
+}
+
+/* Give back every connection formatted so far; true if any. */
+static bool
+worker_reap(struct rpt_worker *w)
+{
+	unsigned fmt;
+
+	pthread_mutex_lock(&w->mu);
+	fmt = w->fmt;
+	pthread_mutex_unlock(&w->mu);
+	if (w->freed == fmt)
+		return false;
+	for (; w->freed != fmt; w->freed++)
+		trk_release(w->t, w->ring[w->freed % RPT_RING]);
+	return true;
+}
+
+/* Wait for the thread to format everything, give all back, stop it. */
+static void
+worker_stop(struct rpt *r)
+{
+	struct rpt_worker *w = r->w;
+
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = true;
+	pthread_cond_signal(&w->more);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->tid, NULL);
+	worker_reap(w);
+	pthread_cond_destroy(&w->room);
+	pthread_cond_destroy(&w->more);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+	r->w = NULL;
+}
+
+static void
+sink_take(void *arg, struct trk *t, struct conn *c, enum trk_end why)
+{
+	struct rpt *r = arg;
+	struct rpt_worker *w;
+
+	if (r->w == NULL && (!r->threaded || !worker_start(r, t))) {
+		/* No thread: format here and now. */
+		r->threaded = false;
+		format_conn(r, c, why);
+		trk_release(t, c);
+		return;
+	}
+	w = r->w;
+	worker_reap(w);
+	pthread_mutex_lock(&w->mu);
+	while (w->head - w->freed == RPT_RING) {
+		if (w->fmt == w->freed) {
+			w->blocked = true;
+			pthread_cond_wait(&w->room, &w->mu);
+			w->blocked = false;
+		}
+		pthread_mutex_unlock(&w->mu);
+		worker_reap(w);
+		pthread_mutex_lock(&w->mu);
+	}
+	w->ring[w->head % RPT_RING] = c;
+	w->why[w->head % RPT_RING] = (uint8_t)why;
+	w->head++;
+	/* Wake the thread for a batch, not for every connection. */
+	if (w->asleep && w->head - w->fmt >= RPT_WAKE)
+		pthread_cond_signal(&w->more);
+	pthread_mutex_unlock(&w->mu);
+}
+
 struct rpt *
 rpt_new(const struct sf_config *cfg, FILE *out)
 {
@@ -98,6 +264,8 @@ rpt_new(const struct sf_config *cfg, FILE *out)
 		return NULL;
 	r->cfg = cfg;
 	r->out = out;
+	r->threaded = cfg->threads >= 2 && cfg->nfiles > 0 &&
+	    !cfg->live_verdicts && cfg->format != FMT_PACKETS;
 	sb_init(&r->b);
 	if (cfg->format == FMT_TEXT && !cfg->live_verdicts)
 		r->body = tmpfile();	/* NULL: write blocks straight out */
@@ -114,6 +282,7 @@ rpt_free(struct rpt *r)
 {
 	if (r == NULL)
 		return;
+	worker_stop(r);
 	if (r->body != NULL)
 		fclose(r->body);
 	zk_log_free(r->zk);
@@ -125,7 +294,10 @@ void
 rpt_sink(struct rpt *r, struct trk_sink *sink)
 {
 	memset(sink, 0, sizeof(*sink));
-	sink->conn = sink_conn;
+	if (r->threaded)
+		sink->take = sink_take;
+	else
+		sink->conn = sink_conn;
 	if (r->cfg->live_verdicts) {
 		sink->rst = sink_rst;
 		sink->finding = sink_finding;
@@ -1235,6 +1407,7 @@ int
 rpt_end(struct rpt *r, const struct trk_stats *ts, const struct det_agg *agg,
     const struct rpt_counters *pc)
 {
+	worker_stop(r);
 	switch (r->cfg->format) {
 	case FMT_JSON:
 		json_summary(r, ts, agg, pc);

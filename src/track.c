@@ -673,9 +673,20 @@ finish(struct trk *t, struct conn *c, enum trk_end why, int64_t at)
 	det_close_finish(c);
 	det_agg_conn(t->agg, c, at);
 	t->st.ended[why]++;
+	t->st.live--;
+	if (t->sink.take != NULL) {
+		t->sink.take(t->sink.arg, t, c, why);
+		return;
+	}
 	if (t->sink.conn != NULL)
 		t->sink.conn(t->sink.arg, c, why);
-	t->st.live--;
+	trk_release(t, c);
+}
+
+void
+trk_release(struct trk *t, struct conn *c)
+{
+	(void)t;
 	conn_free_members(c);
 	free(c);
 }
@@ -756,10 +767,25 @@ void
 trk_segment(struct trk *t, const struct dec_seg *seg, uint64_t pkt)
 {
 	struct flow_key key;
+	int dir;
+
+	flow_key_make(seg, &key, &dir);
+	trk_segment_key(t, seg, pkt, &key, flow_key_hash(&key), dir);
+}
+
+void
+trk_prefetch(struct trk *t, uint32_t hash, int stage)
+{
+	flow_prefetch(t->ft, hash, stage);
+}
+
+void
+trk_segment_key(struct trk *t, const struct dec_seg *seg, uint64_t pkt,
+    const struct flow_key *key, uint32_t h, int dir)
+{
 	struct flow_slot *slot;
 	struct conn *c, *old;
-	uint32_t h;
-	int dir, side;
+	int side;
 	int64_t now = seg->ts_ns;
 	bool syn;
 
@@ -770,9 +796,7 @@ trk_segment(struct trk *t, const struct dec_seg *seg, uint64_t pkt)
 		t->st.last_ts = now;
 	trk_advance(t, now);
 
-	flow_key_make(seg, &key, &dir);
-	h = flow_key_hash(&key);
-	slot = flow_find(t->ft, &key, h);
+	slot = flow_find(t->ft, key, h);
 	syn = (seg->flags & (DEC_TH_SYN | DEC_TH_ACK | DEC_TH_RST)) ==
 	    DEC_TH_SYN;
 	c = slot != NULL ? slot->conn : NULL;
@@ -798,7 +822,7 @@ trk_segment(struct trk *t, const struct dec_seg *seg, uint64_t pkt)
 		}
 	} else {
 		if (slot == NULL &&
-		    (slot = flow_insert(t->ft, &key, h)) == NULL) {
+		    (slot = flow_insert(t->ft, key, h)) == NULL) {
 			t->st.alloc_failures++;
 			return;
 		}

@@ -15,6 +15,8 @@
 
 struct sf_config;
 struct det_agg;
+struct flow_key;
+struct trk;
 
 /* Why a connection left the table. */
 enum trk_end {
@@ -28,6 +30,13 @@ enum trk_end {
 /* Where finished connections go (the reports). */
 struct trk_sink {
 	void	(*conn)(void *arg, const struct conn *c, enum trk_end why);
+	/*
+	 * Instead of conn, when set: the sink takes c over (to format it on
+	 * a thread of its own) and gives it back with trk_release(), from
+	 * the engine's thread, once it is done with it.
+	 */
+	void	(*take)(void *arg, struct trk *t, struct conn *c,
+		    enum trk_end why);
 	/* A verdict as it happens (live mode); may be NULL. */
 	void	(*rst)(void *arg, const struct conn *c,
 		    const struct conn_rst *r);
@@ -64,14 +73,21 @@ struct trk_stats {
 	int64_t		last_ts;
 };
 
-struct trk;
-
 struct trk	*trk_new(const struct sf_config *cfg, struct det_agg *agg,
 		    const struct trk_sink *sink);
 void		trk_free(struct trk *t);
 /* Apply one segment (pktno counts every packet read, 1-based). */
 void		trk_segment(struct trk *t, const struct dec_seg *seg,
 		    uint64_t pktno);
+/*
+ * The same with the flow key, its hash and direction already made by
+ * flow_key_make() and flow_key_hash() (the reading thread makes them).
+ */
+void		trk_segment_key(struct trk *t, const struct dec_seg *seg,
+		    uint64_t pktno, const struct flow_key *key, uint32_t hash,
+		    int dir);
+/* Warm the caches for a segment to come (flow_prefetch()). */
+void		trk_prefetch(struct trk *t, uint32_t hash, int stage);
 /* Run timers up to now (TIME_WAIT expiry, idle, closed linger). */
 void		trk_advance(struct trk *t, int64_t now);
 /*
@@ -79,6 +95,8 @@ void		trk_advance(struct trk *t, int64_t now);
  * packet or at the latest trk_advance() time if later (a live capture).
  */
 void		trk_finish(struct trk *t);
+/* Free a connection a sink took over (call from the engine's thread). */
+void		trk_release(struct trk *t, struct conn *c);
 /* Visit the live connections (for a periodic netstat view). */
 void		trk_foreach(struct trk *t,
 		    void (*fn)(void *arg, const struct conn *c), void *arg);
