@@ -367,6 +367,9 @@ for spec in $BENCH_SIZES; do
 		    "$SYNFIN" "$file"
 		measure "$cap" synfin-zeek "$BENCH_RUNS" "$BENCH_TIMEOUT" \
 		    "$SYNFIN" --format zeek "$file"
+		# One thread: what the analysis costs without the pipeline.
+		measure "$cap" synfin-json1 "$BENCH_RUNS" "$BENCH_TIMEOUT" \
+		    "$SYNFIN" --threads 1 --json "$file"
 	fi
 	# The reference tools are slow: only on the first capture.
 	if [ -z "$first" ]; then
@@ -393,7 +396,7 @@ done
 
 # ---- report ----
 
-TOOLS="baseline synfin-json synfin-text synfin-zeek tshark tcptrace"
+TOOLS="baseline synfin-json synfin-text synfin-zeek synfin-json1 tshark tcptrace"
 TXT=$OUT/results.txt
 MD=$OUT/results.md
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null |
@@ -461,7 +464,7 @@ synfin_version=NA
 		bwall=$(field "$base" 5)
 		bcpu=$(field "$base" 10)
 		brss=$(field "$base" 8)
-		for t in synfin-json synfin-text synfin-zeek; do
+		for t in synfin-json synfin-text synfin-zeek synfin-json1; do
 			r=$(row "$c" "$t")
 			[ -n "$r" ] || continue
 			printf '%-12s %-12s wall x%-7s cpu x%-7s extra RSS %s B/alive conn\n' \
@@ -492,7 +495,7 @@ synfin_version=NA
 	done
 	echo
 	echo "== flatness: ns/packet across sizes at $BENCH_RATE/s =="
-	for t in baseline synfin-json synfin-text synfin-zeek; do
+	for t in baseline synfin-json synfin-text synfin-zeek synfin-json1; do
 		flatness "$t" 5 wall
 		flatness "$t" 10 cpu
 	done
