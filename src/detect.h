@@ -62,8 +62,9 @@ struct det_tw_stat {
 	uint8_t		remote[16];
 	uint16_t	rport;
 	uint64_t	total;		/* TIME_WAIT entries */
-	uint64_t	current;	/* in TIME_WAIT now */
-	uint64_t	peak;
+	/* At once: bounded by the connections alive, so 32 bits. */
+	uint32_t	current;	/* in TIME_WAIT now */
+	uint32_t	peak;
 	int64_t		peak_at;
 	uint64_t	active_closer_self;	/* it closed first */
 	bool		warned;
@@ -72,7 +73,8 @@ struct det_tw_stat {
 struct det_host_stat {
 	uint8_t		af;
 	uint8_t		addr[16];
-	uint64_t	count[FSM_ST_MAX];
+	/* Connections open at one time: bounded by memory, so 32 bits. */
+	uint32_t	count[FSM_ST_MAX];
 };
 
 /* Counts per RST class and finding kind, with the first ids. */

@@ -9,7 +9,7 @@
  *   - the netstat view: per host address, its connections per state at
  *     the end of the capture (or at --at);
  *   - verdict counts with the first connection ids of each.
- * Aggregates are kept in small chained hash maps keyed by bytes.
+ * Aggregates are kept in small open-addressing hash maps keyed by bytes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +19,16 @@
 
 /* ---- a small map from fixed-size keys to records ---- */
 
-struct amap_node {
-	struct amap_node *next;
+/*
+ * Records sit in one array in insertion order (the order reports see);
+ * the index is open addressing with linear probing over (record + 1,
+ * hash) pairs, at most half full.  Records are never removed, so there
+ * are no deletion marks.  A record costs its size plus 16 bytes of
+ * index at most.
+ */
+struct amap_slot {
+	uint32_t	idx;		/* record index + 1, 0 = empty */
 	uint32_t	hash;
-	size_t		idx;		/* index into the record array */
 };
 
 struct amap {
@@ -32,56 +38,65 @@ struct amap {
 	uint64_t	untracked;	/* keys refused because of max */
 	size_t		n, cap;
 	unsigned char	*recs;
-	size_t		nbuckets;
-	struct amap_node **buckets;
-	struct amap_node *nodes;
+	size_t		nslots;		/* power of two, 2 * cap */
+	struct amap_slot *slots;
 };
 
+static inline uint64_t
+amap_mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* The key eight bytes at a time, the tail zero-padded. */
 static uint32_t
 amap_hash(const void *key, size_t len)
 {
 	const unsigned char *p = key;
-	uint32_t h = 2166136261u;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, w;
 
-	while (len-- > 0)
-		h = (h ^ *p++) * 16777619u;
-	/*
-	 * FNV-1a's low bits, which pick the bucket, mix poorly for keys that
-	 * differ in a few bytes (addresses of one subnet): finish with
-	 * MurmurHash3's avalanche so that the chains stay short.
-	 */
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		h = amap_mix(h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	}
+	if (len > 0) {
+		w = 0;
+		memcpy(&w, p, len);
+		h = amap_mix(h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	}
+	h = amap_mix(h);
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static bool
 amap_grow(struct amap *m)
 {
-	size_t ncap = m->cap == 0 ? 64 : m->cap * 2, i, b;
+	size_t ncap = m->cap == 0 ? 64 : m->cap * 2, nslots = ncap * 2, i, b;
 	unsigned char *r;
-	struct amap_node *nodes, **bk;
+	struct amap_slot *sl;
 
+	if (ncap >= UINT32_MAX)
+		return false;
 	if ((r = realloc(m->recs, ncap * m->reclen)) == NULL)
 		return false;
 	m->recs = r;
-	if ((nodes = realloc(m->nodes, ncap * sizeof(*nodes))) == NULL)
+	if ((sl = calloc(nslots, sizeof(*sl))) == NULL)
 		return false;
-	m->nodes = nodes;
-	if ((bk = calloc(ncap, sizeof(*bk))) == NULL)
-		return false;
-	free(m->buckets);
-	m->buckets = bk;
-	m->nbuckets = ncap;
-	m->cap = ncap;
-	for (i = 0; i < m->n; i++) {
-		b = m->nodes[i].hash & (ncap - 1);
-		m->nodes[i].next = bk[b];
-		bk[b] = &m->nodes[i];
+	for (i = 0; i < m->nslots; i++) {
+		if (m->slots[i].idx == 0)
+			continue;
+		for (b = m->slots[i].hash & (nslots - 1); sl[b].idx != 0;
+		    b = (b + 1) & (nslots - 1))
+			;
+		sl[b] = m->slots[i];
 	}
+	free(m->slots);
+	m->slots = sl;
+	m->nslots = nslots;
+	m->cap = ncap;
 	return true;
 }
 
@@ -90,15 +105,15 @@ static void *
 amap_get(struct amap *m, const void *key)
 {
 	uint32_t h = amap_hash(key, m->keylen);
-	struct amap_node *nd;
 	unsigned char *rec;
-	size_t b;
+	size_t b = 0;
 
-	if (m->nbuckets != 0) {
-		for (nd = m->buckets[h & (m->nbuckets - 1)]; nd != NULL;
-		    nd = nd->next) {
-			rec = m->recs + nd->idx * m->reclen;
-			if (nd->hash == h && memcmp(rec, key, m->keylen) == 0)
+	if (m->nslots != 0) {
+		for (b = h & (m->nslots - 1); m->slots[b].idx != 0;
+		    b = (b + 1) & (m->nslots - 1)) {
+			rec = m->recs + (m->slots[b].idx - 1) * m->reclen;
+			if (m->slots[b].hash == h &&
+			    memcmp(rec, key, m->keylen) == 0)
 				return rec;
 		}
 	}
@@ -106,18 +121,18 @@ amap_get(struct amap *m, const void *key)
 		m->untracked++;
 		return NULL;
 	}
-	if (m->n == m->cap && !amap_grow(m))
-		return NULL;
+	if (m->n == m->cap) {
+		if (!amap_grow(m))
+			return NULL;
+		for (b = h & (m->nslots - 1); m->slots[b].idx != 0;
+		    b = (b + 1) & (m->nslots - 1))
+			;
+	}
 	rec = m->recs + m->n * m->reclen;
 	memset(rec, 0, m->reclen);
 	memcpy(rec, key, m->keylen);
-	nd = &m->nodes[m->n];
-	nd->hash = h;
-	nd->idx = m->n;
-	b = h & (m->nbuckets - 1);
-	nd->next = m->buckets[b];
-	m->buckets[b] = nd;
-	m->n++;
+	m->slots[b].idx = (uint32_t)++m->n;
+	m->slots[b].hash = h;
 	return rec;
 }
 
@@ -125,8 +140,7 @@ static void
 amap_free(struct amap *m)
 {
 	free(m->recs);
-	free(m->nodes);
-	free(m->buckets);
+	free(m->slots);
 }
 
 /* ---- records ---- */
