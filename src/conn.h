@@ -116,74 +116,89 @@ enum conn_close_status {
 	CL_STATUS_MAX
 };
 
-/* One endpoint of a connection. */
+/*
+ * One endpoint of a connection.  Fields are ordered by size so that the
+ * structure has no holes, and the yes/no facts are one-bit fields: the
+ * connection is the unit of memory (see struct conn).
+ */
 struct conn_ep {
 	uint8_t		addr[16];
 	uint16_t	port;
-	uint8_t		state;		/* enum fsm_state */
-	bool		seen;		/* sent at least one segment */
-	bool		syn_seen;
-	bool		fin_seen;
-	bool		fin_acked;
-	bool		ack_valid;	/* last_ack holds a value */
-	bool		ts_seen;
-	bool		snd_valid;	/* snd_nxt holds a value */
-	bool		wscale_ok;	/* sent window scale on its SYN */
-	uint8_t		wscale;
 	uint16_t	win;		/* last window field sent */
+	uint8_t		state;		/* enum fsm_state */
 	uint8_t		last_flags;	/* flags of its last segment */
-	uint32_t	last_paylen;	/* payload of its last segment */
-	uint32_t	last_seq;	/* sequence of its last segment */
+	uint8_t		wscale:4;	/* 0 to 14 (RFC 7323 2.3) */
+	bool		last_data:1;	/* its last segment carried payload */
+	bool		seen:1;		/* sent at least one segment */
+	bool		syn_seen:1;
+	bool		fin_seen:1;
+	bool		fin_acked:1;
+	bool		ack_valid:1;	/* last_ack holds a value */
+	bool		ts_seen:1;
+	bool		snd_valid:1;	/* snd_nxt holds a value */
+	bool		wscale_ok:1;	/* sent window scale on its SYN */
 	uint32_t	iss;
 	uint32_t	fin_seq;
 	uint32_t	snd_nxt;	/* highest sequence end sent */
 	uint32_t	last_ack;	/* last acknowledgement sent */
 	uint32_t	tsval;		/* last timestamp value sent */
-	uint32_t	syn_tx;		/* SYNs (or SYN-ACKs) sent */
 	uint32_t	fin_tx;		/* FINs sent, retransmissions too */
-	uint32_t	rst_tx;
 	uint32_t	retransmits;	/* data retransmissions */
 	uint32_t	keepalives;
+	/*
+	 * The next two saturate at UINT32_MAX: they are only ever reported
+	 * as a 32-bit count of unread bytes.
+	 */
+	uint32_t	data_after_fin;	/* payload bytes from peer after our FIN */
+	uint32_t	unanswered;	/* payload sent since the peer's last */
+	uint32_t	nstates;
+	uint32_t	cap_states;
 	uint64_t	pkts;
 	uint64_t	ip_bytes;
 	uint64_t	payload;	/* payload bytes sent (from IP length) */
-	uint64_t	data_after_fin;	/* payload bytes from peer after our FIN */
-	uint64_t	unanswered;	/* payload sent since the peer's last */
-	int64_t		t_first;	/* its first segment */
 	int64_t		t_syn;		/* its first SYN/SYN-ACK */
 	int64_t		t_fin;		/* its first FIN */
 	int64_t		t_fin_ack;	/* ACK covering its FIN */
-	int64_t		t_rcv_fin;	/* the peer's FIN reached it */
 	int64_t		t_last_data;	/* its last payload */
 	int64_t		t_entered;	/* entry into its current state */
 	int64_t		t_tw;		/* entry into TIME_WAIT */
 	int64_t		tw_deadline;	/* TIME_WAIT ends (restarts move it) */
 	int64_t		t_f2;		/* entry into FIN_WAIT_2 */
-	uint32_t	nstates;
-	uint32_t	cap_states;
 	struct conn_state_rec *states;	/* sv, or the heap when it grew */
 	struct conn_state_rec sv[CONN_INLINE_STATES];
 };
 
+/*
+ * Memory follows the connections alive, and almost all of it is this
+ * structure (one per live connection, from a pool: see track.c), so it
+ * is kept without holes and counters that cannot pass 2^32 are 32-bit.
+ * Packet and byte counts stay 64-bit: a long capture may exceed 2^32.
+ */
 struct conn {
 	uint64_t	id;
 	uint64_t	previous_id;	/* 0 = none */
 	uint32_t	incarnation;
 	uint8_t		af;
-	bool		roles_inferred;
-	bool		partial;	/* first seen mid-stream */
-	bool		simultaneous_open;
-	bool		superseded;	/* a newer incarnation took its tuple */
-	bool		evicted;	/* ended by a cap or idle timeout */
-	bool		idle_expired;
-	bool		finished;	/* handed to the reports */
-	bool		simultaneous_close;	/* FINs crossed */
 	uint8_t		client_kside;	/* flow key side of the client */
 	uint8_t		tl_which;	/* timer list: 0 none, 1 tw, 2 done */
-	uint8_t		end_why;	/* enum trk_end, once finished */
 	uint8_t		active_closer;	/* 0 none, 1 client, 2 server, 3 both */
 	uint8_t		hs_status;
 	uint8_t		close_status;
+	bool		roles_inferred:1;
+	bool		partial:1;	/* first seen mid-stream */
+	bool		simultaneous_open:1;
+	bool		superseded:1;	/* a newer incarnation took its tuple */
+	bool		evicted:1;	/* ended by a cap or idle timeout */
+	bool		finished:1;	/* handed to the reports */
+	bool		simultaneous_close:1;	/* FINs crossed */
+	uint32_t	syn_retx;
+	uint32_t	synack_retx;
+	uint32_t	nrsts;
+	uint32_t	cap_rsts;
+	uint32_t	rsts_dropped;
+	uint32_t	nfindings;
+	uint32_t	cap_findings;
+	uint32_t	events_dropped;	/* state records over the cap */
 	int64_t		first_seen;
 	int64_t		last_seen;
 	int64_t		t_end;		/* superseded or evicted at, 0 = none */
@@ -192,26 +207,23 @@ struct conn {
 	int64_t		t_syn_last;	/* client's last SYN before SYN-ACK */
 	int64_t		t_synack;	/* server's first SYN-ACK */
 	int64_t		t_ack;		/* client's ACK of the SYN-ACK */
-	uint32_t	syn_retx;
-	uint32_t	synack_retx;
 	uint64_t	first_pkt;
-	uint64_t	pkts;
-	struct conn_ep	ep[2];		/* CONN_CLIENT, CONN_SERVER */
-	uint32_t	nrsts;
-	uint32_t	cap_rsts;
-	uint32_t	rsts_dropped;
 	struct conn_rst	*rsts;
-	uint32_t	nfindings;
-	uint32_t	cap_findings;
 	struct conn_finding *findings;
-	uint32_t	events_dropped;	/* state records over the cap */
 	/* Zeek's view (zeek.c), made by zk_update() for the Zeek formats. */
 	struct zk_view	*zk;
 	/* Flow table links (flowtab.c). */
 	struct conn	*lru_prev, *lru_next;
 	struct conn	*tl_prev, *tl_next;	/* timer list */
 	void		*slot;		/* owning flowtab entry */
+	struct conn_ep	ep[2];		/* CONN_CLIENT, CONN_SERVER */
 };
+
+/*
+ * A size check, so that a new field is a decision: every byte here is
+ * paid once per live connection.  Was 848 bytes before the repacking.
+ */
+_Static_assert(sizeof(struct conn) <= 728, "struct conn grew");
 
 struct sf_config;
 

@@ -118,16 +118,15 @@ det_rst_classify(const struct conn *c, int from, const struct dec_seg *seg,
 		return;
 	}
 	if (s->state == FSM_ST_FIN_WAIT_2 && (answers & DEC_TH_FIN) &&
-	    r->last_paylen == 0) {
+	    !r->last_data) {
 		out->cls = RST_AFTER_PREMATURE_CLOSE;
 		out->premature_from = FSM_ST_FIN_WAIT_2;
 		out->since = seg->ts_ns - s->t_f2;
 		return;
 	}
-	if (fsm_fin_sent((enum fsm_state)s->state) && r->last_paylen > 0) {
+	if (fsm_fin_sent((enum fsm_state)s->state) && r->last_data) {
 		out->cls = RST_DATA_AFTER_CLOSE;
-		out->unread_bytes = (uint32_t)(s->data_after_fin > UINT32_MAX ?
-		    UINT32_MAX : s->data_after_fin);
+		out->unread_bytes = s->data_after_fin;	/* saturated */
 		return;
 	}
 	if (s->pkts <= 1 || s->state == FSM_ST_CLOSED ||
@@ -139,8 +138,7 @@ det_rst_classify(const struct conn *c, int from, const struct dec_seg *seg,
 	out->cls = RST_ABORT;
 	if (r->unanswered > 0 && !fsm_fin_sent((enum fsm_state)s->state)) {
 		out->unread = true;
-		out->unread_bytes = (uint32_t)(r->unanswered > UINT32_MAX ?
-		    UINT32_MAX : r->unanswered);
+		out->unread_bytes = r->unanswered;	/* saturated */
 	}
 }
 

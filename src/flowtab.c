@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "flowtab.h"
+#include "pool.h"
 
 #define REHASH_STEP	4	/* old buckets moved per insertion */
 
@@ -22,6 +23,7 @@ struct flowtab {
 	size_t		rehash_idx;	/* next old bucket to move */
 	struct flow_slot *tomb_head;
 	struct flow_slot *tomb_tail;
+	struct pool	*slots;		/* where every slot comes from */
 };
 
 /* ---- key and hash ---- */
@@ -85,10 +87,19 @@ flow_key_hash(const struct flow_key *key)
 	return (uint32_t)(h ^ (h >> 32));
 }
 
+_Static_assert(sizeof(struct flow_key) == 5 * sizeof(uint64_t),
+    "key_eq() compares the key as five 64-bit words");
+
+/* The key as five words, no call and no early exit (the pad is zero). */
 static inline bool
 key_eq(const struct flow_key *a, const struct flow_key *b)
 {
-	return memcmp(a, b, sizeof(*a)) == 0;
+	uint64_t x[5], y[5];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+	    (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
 }
 
 /* ---- table ---- */
@@ -103,7 +114,10 @@ flow_new(size_t initial)
 		n <<= 1;
 	if ((ft = calloc(1, sizeof(*ft))) == NULL)
 		return NULL;
-	if ((ft->tab[0] = calloc(n, sizeof(*ft->tab[0]))) == NULL) {
+	if ((ft->tab[0] = calloc(n, sizeof(*ft->tab[0]))) == NULL ||
+	    (ft->slots = pool_new(sizeof(struct flow_slot),
+	    _Alignof(struct flow_slot))) == NULL) {
+		free(ft->tab[0]);
 		free(ft);
 		return NULL;
 	}
@@ -112,23 +126,41 @@ flow_new(size_t initial)
 }
 
 void
-flow_free(struct flowtab *ft)
+flow_clear(struct flowtab *ft)
 {
 	struct flow_slot *s, *next;
 	size_t i;
 	int t;
 
-	if (ft == NULL)
-		return;
+	/* Slots removed while queued as tombstones are only on the FIFO. */
+	for (s = ft->tomb_head; s != NULL; s = next) {
+		next = s->tomb_next;
+		if (s->tomb_until == -1)
+			pool_put(ft->slots, s);
+	}
+	ft->tomb_head = ft->tomb_tail = NULL;
 	for (t = 0; t < 2; t++) {
 		for (i = 0; i < ft->size[t]; i++) {
 			for (s = ft->tab[t][i]; s != NULL; s = next) {
 				next = s->next;
-				free(s);
+				pool_put(ft->slots, s);
 			}
+			ft->tab[t][i] = NULL;
 		}
-		free(ft->tab[t]);
 	}
+	ft->used = 0;
+	pool_trim(ft->slots);
+}
+
+void
+flow_free(struct flowtab *ft)
+{
+	if (ft == NULL)
+		return;
+	flow_clear(ft);
+	free(ft->tab[0]);
+	free(ft->tab[1]);
+	pool_free(ft->slots);
 	free(ft);
 }
 
@@ -214,7 +246,7 @@ flow_insert(struct flowtab *ft, const struct flow_key *key, uint32_t hash)
 		}
 	}
 	rehash_step(ft, REHASH_STEP);
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if ((s = pool_get(ft->slots)) == NULL)
 		return NULL;
 	s->key = *key;
 	s->hash = hash;
@@ -259,7 +291,7 @@ flow_remove(struct flowtab *ft, struct flow_slot *slot)
 	if (slot->tomb_until != 0)
 		slot->tomb_until = -1;
 	else
-		free(slot);
+		pool_put(ft->slots, slot);
 }
 
 /* ---- tombstones ---- */
@@ -293,7 +325,7 @@ flow_tomb_expire(struct flowtab *ft, int64_t now)
 			ft->tomb_tail = NULL;
 		if (s->tomb_until == -1) {
 			/* Removed while queued: free it now. */
-			free(s);
+			pool_put(ft->slots, s);
 			continue;
 		}
 		s->tomb_until = 0;

@@ -72,6 +72,12 @@ void		flow_tomb(struct flowtab *ft, struct flow_slot *slot,
 		    int64_t until);
 void		flow_tomb_expire(struct flowtab *ft, int64_t now);
 
+/*
+ * Empty the table and give its slots' memory back; the connections that
+ * slots pointed to are the caller's to detach first.
+ */
+void		flow_clear(struct flowtab *ft);
+
 size_t		flow_count(const struct flowtab *ft);
 size_t		flow_buckets(const struct flowtab *ft);
 

@@ -213,6 +213,7 @@ worker_stop(struct rpt *r)
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->tid, NULL);
 	worker_reap(w);
+	trk_trim(w->t);
 	pthread_cond_destroy(&w->room);
 	pthread_cond_destroy(&w->more);
 	pthread_mutex_destroy(&w->mu);

@@ -22,6 +22,7 @@
 #include "detect.h"
 #include "flowtab.h"
 #include "fsm.h"
+#include "pool.h"
 #include "seq.h"
 #include "track.h"
 #include "zeek.h"
@@ -38,6 +39,7 @@ struct trk {
 	struct det_agg	*agg;
 	struct trk_sink	sink;
 	struct flowtab	*ft;
+	struct pool	*conns;		/* where every struct conn comes from */
 	struct trk_stats st;
 	int64_t		clock;		/* latest trk_advance() time */
 	uint64_t	next_id;
@@ -221,7 +223,7 @@ conn_create(struct trk *t, struct flow_slot *slot, int64_t now,
 		conn_add_finding(victim, &f, t->cfg->max_events);
 		finish(t, victim, TRK_END_EVICTED, now);
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
+	if ((c = pool_get(t->conns)) == NULL) {
 		t->st.alloc_failures++;
 		return NULL;
 	}
@@ -342,6 +344,13 @@ view(const struct conn_ep *e, struct fsm_peer_view *v)
 	v->fin_seq = e->fin_seq;
 }
 
+/* a + b, held at UINT32_MAX instead of wrapping. */
+static inline uint32_t
+sat_add32(uint32_t a, uint32_t b)
+{
+	return a > UINT32_MAX - b ? UINT32_MAX : a + b;
+}
+
 /* Counters, sequence tracking and timestamps, before the state change. */
 static void
 account(struct trk *t, struct conn *c, int side, const struct dec_seg *seg)
@@ -351,15 +360,11 @@ account(struct trk *t, struct conn *c, int side, const struct dec_seg *seg)
 	uint32_t end;
 	int64_t now = seg->ts_ns;
 
-	c->pkts++;
 	c->last_seen = now;
 	s->pkts++;
 	s->ip_bytes += seg->ip_bytes;
 	s->payload += seg->paylen;
-	if (!s->seen) {
-		s->seen = true;
-		s->t_first = now;
-	}
+	s->seen = true;
 	end = seg->seq + seg->paylen + ((fl & DEC_TH_SYN) ? 1 : 0) +
 	    ((fl & DEC_TH_FIN) ? 1 : 0);
 	if (!(fl & (DEC_TH_SYN | DEC_TH_RST)) && s->snd_valid) {
@@ -383,13 +388,14 @@ account(struct trk *t, struct conn *c, int side, const struct dec_seg *seg)
 	}
 	if (seg->paylen > 0) {
 		s->t_last_data = now;
-		s->unanswered += seg->paylen;
+		s->unanswered = sat_add32(s->unanswered, seg->paylen);
 		r->unanswered = 0;
 		if (s->fin_seen && seq_ge(seg->seq, s->fin_seq))
 			t->st.anomaly[TRK_AN_DATA_AFTER_FIN]++;
 		if (fsm_fin_sent((enum fsm_state)r->state) ||
 		    r->state == FSM_ST_CLOSED)
-			r->data_after_fin += seg->paylen;
+			r->data_after_fin = sat_add32(r->data_after_fin,
+			    seg->paylen);
 	}
 	if (!(fl & DEC_TH_RST)) {
 		if (!s->snd_valid || seq_gt(end, s->snd_nxt))
@@ -433,7 +439,6 @@ handshake_facts(struct trk *t, struct conn *c, int side,
 			s->syn_seen = true;
 			s->t_syn = now;
 		}
-		s->syn_tx++;
 		if (!(fl & DEC_TH_ACK)) {
 			if (side == CONN_CLIENT) {
 				if (c->t_syn == 0)
@@ -565,8 +570,6 @@ apply_events(struct trk *t, struct conn *c, int side,
 		nx = fsm_lookup((enum fsm_state)r->state, ev->rcv[i]);
 		switch (ev->rcv[i]) {
 		case FSM_EV_RCV_FIN:
-			if (r->t_rcv_fin == 0)
-				r->t_rcv_fin = now;
 			if (ev->fin_retransmit)
 				t->st.anomaly[TRK_AN_FIN_RETRANSMIT]++;
 			if (r->state == FSM_ST_TIME_WAIT && ev->fin_retransmit) {
@@ -623,7 +626,6 @@ apply(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
 	if (seg->flags & DEC_TH_RST) {
 		rst_ok = det_rst_acceptable(c, side, seg);
 		report_rst(t, c, side, seg, pkt, rst_ok);
-		s->rst_tx++;
 	}
 	if ((seg->flags & DEC_TH_FIN) && !(seg->flags & DEC_TH_RST)) {
 		s->fin_tx++;
@@ -636,8 +638,7 @@ apply(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
 	}
 	apply_events(t, c, side, seg, pkt, &ev, rst_ok);
 	s->last_flags = seg->flags;
-	s->last_paylen = seg->paylen;
-	s->last_seq = seg->seq;
+	s->last_data = seg->paylen > 0;
 	retime(t, c);
 }
 
@@ -664,9 +665,7 @@ finish(struct trk *t, struct conn *c, enum trk_end why, int64_t at)
 		    why != TRK_END_CAPTURE)
 			det_tw_change(t->agg, c, s, -1, at);
 	}
-	c->end_why = (uint8_t)why;
 	c->evicted = why == TRK_END_EVICTED;
-	c->idle_expired = why == TRK_END_IDLE;
 	c->superseded = why == TRK_END_SUPERSEDED;
 	c->finished = true;
 	det_handshake_finish(c);
@@ -686,9 +685,14 @@ finish(struct trk *t, struct conn *c, enum trk_end why, int64_t at)
 void
 trk_release(struct trk *t, struct conn *c)
 {
-	(void)t;
 	conn_free_members(c);
-	free(c);
+	pool_put(t->conns, c);
+}
+
+void
+trk_trim(struct trk *t)
+{
+	pool_trim(t->conns);
 }
 
 void
@@ -740,7 +744,10 @@ trk_new(const struct sf_config *cfg, struct det_agg *agg,
 	t->agg = agg;
 	if (sink != NULL)
 		t->sink = *sink;
-	if ((t->ft = flow_new(4096)) == NULL) {
+	if ((t->ft = flow_new(4096)) == NULL ||
+	    (t->conns = pool_new(sizeof(struct conn),
+	    _Alignof(struct conn))) == NULL) {
+		flow_free(t->ft);
 		free(t);
 		return NULL;
 	}
@@ -757,8 +764,9 @@ trk_free(struct trk *t)
 	for (c = t->lru.head; c != NULL; c = next) {
 		next = c->lru_next;
 		conn_free_members(c);
-		free(c);
+		pool_put(t->conns, c);
 	}
+	pool_free(t->conns);
 	flow_free(t->ft);
 	free(t);
 }
@@ -837,11 +845,16 @@ trk_segment_key(struct trk *t, const struct dec_seg *seg, uint64_t pkt,
 	apply(t, c, side, seg, pkt);
 }
 
+/* A connection left at the end, sorted by id without touching it. */
+struct by_id {
+	uint64_t	id;
+	struct conn	*c;
+};
+
 static int
 cmp_id(const void *a, const void *b)
 {
-	const struct conn *x = *(struct conn *const *)a;
-	const struct conn *y = *(struct conn *const *)b;
+	const struct by_id *x = a, *y = b;
 
 	return x->id < y->id ? -1 : x->id > y->id;
 }
@@ -849,7 +862,8 @@ cmp_id(const void *a, const void *b)
 void
 trk_finish(struct trk *t)
 {
-	struct conn **v, *c;
+	struct by_id *v;
+	struct conn *c;
 	size_t n = 0, i;
 	/* A live capture ends when it is stopped, not at its last packet. */
 	int64_t end = t->clock > t->st.last_ts ? t->clock : t->st.last_ts;
@@ -866,13 +880,22 @@ trk_finish(struct trk *t)
 			    TRK_END_CAPTURE, end);
 		return;
 	}
-	for (i = 0, c = t->lru.head; c != NULL; c = c->lru_next)
-		v[i++] = c;
+	for (i = 0, c = t->lru.head; c != NULL; c = c->lru_next, i++) {
+		v[i].id = c->id;
+		v[i].c = c;
+		c->slot = NULL;
+	}
+	/*
+	 * No segment comes any more, so no lookup: the table goes before the
+	 * connections, and its memory is there again for the summary's.
+	 */
+	flow_clear(t->ft);
 	qsort(v, n, sizeof(*v), cmp_id);
 	for (i = 0; i < n; i++)
-		finish(t, v[i], both_closed(v[i]) ? TRK_END_CLOSED :
+		finish(t, v[i].c, both_closed(v[i].c) ? TRK_END_CLOSED :
 		    TRK_END_CAPTURE, end);
 	free(v);
+	trk_trim(t);	/* a no-op while a sink still holds some */
 }
 
 void

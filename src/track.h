@@ -97,6 +97,12 @@ void		trk_advance(struct trk *t, int64_t now);
 void		trk_finish(struct trk *t);
 /* Free a connection a sink took over (call from the engine's thread). */
 void		trk_release(struct trk *t, struct conn *c);
+/*
+ * After trk_finish(), once every connection a sink took is released:
+ * give the connections' memory back, so that the summary's own memory
+ * does not come on top of it.
+ */
+void		trk_trim(struct trk *t);
 /* Visit the live connections (for a periodic netstat view). */
 void		trk_foreach(struct trk *t,
 		    void (*fn)(void *arg, const struct conn *c), void *arg);

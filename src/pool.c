@@ -1,0 +1,181 @@
+/*
+ * pool.c: fixed-size object pools.
+ *
+ * Key design: objects are carved from 2 MiB chunks (one huge page where
+ * the kernel offers them) and a freed object goes on a LIFO free list,
+ * reused before the chunk is cut further.  Compared with one malloc()
+ * per connection there is no per-object header, no fragmentation from
+ * the variable-size allocations that come and go in between, and one
+ * page fault per chunk instead of one per few objects.  Chunks are only
+ * given back by pool_trim() once every object is back, or pool_free(),
+ * so the pool's size follows the peak number of objects alive, not the
+ * number ever made.
+ *
+ * Under AddressSanitizer every object is its own calloc()/free(), so
+ * that use after free and leaks are still caught per object.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
+#include "pool.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_PLAIN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_PLAIN	1
+#endif
+#endif
+
+#define POOL_CHUNK	((size_t)2 << 20)	/* bytes: an x86-64 huge page */
+
+/* The head of a chunk; the objects follow it. */
+struct pool_chunk {
+	struct pool_chunk *next;
+};
+
+/* A free object's first bytes. */
+struct pool_free {
+	struct pool_free *next;
+};
+
+struct pool {
+	size_t		size;		/* object size, a multiple of align */
+	struct pool_chunk *chunks;
+	struct pool_free *free;		/* objects given back */
+	unsigned char	*cut;		/* next object never used */
+	unsigned char	*end;		/* end of the current chunk */
+	size_t		taken;		/* objects out of the pool */
+};
+
+/* Room for the chunk head, keeping the first object aligned. */
+#define POOL_HEAD	64
+
+struct pool *
+pool_new(size_t size, size_t align)
+{
+	struct pool *p;
+
+	if (align < _Alignof(struct pool_free))
+		align = _Alignof(struct pool_free);
+	if (size < sizeof(struct pool_free))
+		size = sizeof(struct pool_free);
+	size = (size + align - 1) & ~(align - 1);
+	if (align > POOL_HEAD || size > POOL_CHUNK - POOL_HEAD)
+		return NULL;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->size = size;
+	return p;
+}
+
+void
+pool_free(struct pool *p)
+{
+	struct pool_chunk *ch, *next;
+
+	if (p == NULL)
+		return;
+	for (ch = p->chunks; ch != NULL; ch = next) {
+		next = ch->next;
+		free(ch);
+	}
+	free(p);
+}
+
+void
+pool_trim(struct pool *p)
+{
+	struct pool_chunk *ch, *next;
+
+	if (p == NULL || p->taken != 0)
+		return;
+	for (ch = p->chunks; ch != NULL; ch = next) {
+		next = ch->next;
+		free(ch);
+	}
+	p->chunks = NULL;
+	p->free = NULL;
+	p->cut = p->end = NULL;
+}
+
+/* Start a new chunk; false on allocation error. */
+static bool
+pool_grow(struct pool *p)
+{
+	struct pool_chunk *ch;
+
+	if ((ch = aligned_alloc(POOL_CHUNK, POOL_CHUNK)) == NULL)
+		return false;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+	/* Only advice: a kernel without THP just says no. */
+	(void)madvise(ch, POOL_CHUNK, MADV_HUGEPAGE);
+#endif
+	ch->next = p->chunks;
+	p->chunks = ch;
+	p->cut = (unsigned char *)ch + POOL_HEAD;
+	p->end = (unsigned char *)ch + POOL_CHUNK;
+	return true;
+}
+
+#ifdef POOL_PLAIN
+
+void *
+pool_get(struct pool *p)
+{
+	void *obj = calloc(1, p->size);
+
+	if (obj != NULL)
+		p->taken++;
+	return obj;
+}
+
+void
+pool_put(struct pool *p, void *obj)
+{
+	if (obj == NULL)
+		return;
+	p->taken--;
+	free(obj);
+}
+
+#else
+
+void *
+pool_get(struct pool *p)
+{
+	void *obj;
+
+	if (p->free != NULL) {
+		obj = p->free;
+		p->free = p->free->next;
+	} else {
+		if ((p->cut == NULL || (size_t)(p->end - p->cut) < p->size) &&
+		    !pool_grow(p))
+			return NULL;
+		obj = p->cut;
+		p->cut += p->size;
+	}
+	p->taken++;
+	memset(obj, 0, p->size);
+	return obj;
+}
+
+void
+pool_put(struct pool *p, void *obj)
+{
+	struct pool_free *f = obj;
+
+	if (obj == NULL)
+		return;
+	p->taken--;
+	f->next = p->free;
+	p->free = f;
+}
+
+#endif /* POOL_PLAIN */

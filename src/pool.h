@@ -1,0 +1,26 @@
+/*
+ * pool.h: fixed-size object pools for the structures there is one of per
+ * connection (struct conn, struct flow_slot).
+ */
+#ifndef SYNFIN_POOL_H
+#define SYNFIN_POOL_H
+
+#include <stddef.h>
+
+struct pool;
+
+/*
+ * A pool of objects of size bytes aligned to align (a power of two, as
+ * _Alignof gives it); NULL on allocation error.
+ */
+struct pool	*pool_new(size_t size, size_t align);
+/* Free the pool and every object still taken from it. */
+void		pool_free(struct pool *p);
+/* Give the chunks back to the system if no object is out. */
+void		pool_trim(struct pool *p);
+/* A zeroed object, or NULL on allocation error. */
+void		*pool_get(struct pool *p);
+/* Give an object back (NULL is ignored). */
+void		pool_put(struct pool *p, void *obj);
+
+#endif /* SYNFIN_POOL_H */
