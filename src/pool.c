@@ -1,12 +1,13 @@
 /*
  * pool.c: fixed-size object pools.
  *
- * Key design: objects are carved from 2 MiB chunks (one huge page where
- * the kernel offers them) and a freed object goes on a LIFO free list,
- * reused before the chunk is cut further.  Compared with one malloc()
- * per connection there is no per-object header, no fragmentation from
- * the variable-size allocations that come and go in between, and one
- * page fault per chunk instead of one per few objects.  Chunks are only
+ * Key design: objects are carved from 2 MiB chunks and a freed object
+ * goes on a LIFO free list, reused before the chunk is cut further.
+ * Compared with one malloc() per connection there is no per-object
+ * header and no fragmentation from the variable-size allocations that
+ * come and go in between.  The chunks are not advised to be huge pages:
+ * measured, the kernel's synchronous compaction and 2 MiB clears on the
+ * engine's thread cost more than the TLB misses they save.  Chunks are only
  * given back by pool_trim() once every object is back, or pool_free(),
  * so the pool's size follows the peak number of objects alive, not the
  * number ever made.
@@ -18,9 +19,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __linux__
-#include <sys/mman.h>
-#endif
 
 #include "pool.h"
 
@@ -32,7 +30,7 @@
 #endif
 #endif
 
-#define POOL_CHUNK	((size_t)2 << 20)	/* bytes: an x86-64 huge page */
+#define POOL_CHUNK	((size_t)2 << 20)	/* bytes */
 
 /* The head of a chunk; the objects follow it. */
 struct pool_chunk {
@@ -112,10 +110,6 @@ pool_grow(struct pool *p)
 
 	if ((ch = aligned_alloc(POOL_CHUNK, POOL_CHUNK)) == NULL)
 		return false;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-	/* Only advice: a kernel without THP just says no. */
-	(void)madvise(ch, POOL_CHUNK, MADV_HUGEPAGE);
-#endif
 	ch->next = p->chunks;
 	p->chunks = ch;
 	p->cut = (unsigned char *)ch + POOL_HEAD;
