@@ -219,16 +219,20 @@ flow_prefetch(const struct flowtab *ft, uint32_t hash, int stage)
 	int t = ft->size[1] != 0 ? 1 : 0;
 
 	bp = &ft->tab[t][hash & (ft->size[t] - 1)];
-	if (stage == 0) {
+	if (stage == 0)
 		__builtin_prefetch(bp);
-		return;
-	}
-	if ((s = *bp) == NULL)
-		return;
-	if (stage == 1)
+	else if ((s = *bp) != NULL)
 		__builtin_prefetch(s);
-	else if (s->hash == hash && s->conn != NULL)
-		__builtin_prefetch(s->conn);
+}
+
+struct conn *
+flow_peek(const struct flowtab *ft, uint32_t hash)
+{
+	const struct flow_slot *s;
+	int t = ft->size[1] != 0 ? 1 : 0;
+
+	s = ft->tab[t][hash & (ft->size[t] - 1)];
+	return s != NULL && s->hash == hash ? s->conn : NULL;
 }
 
 struct flow_slot *

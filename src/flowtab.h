@@ -56,11 +56,16 @@ struct flow_slot *flow_find(struct flowtab *ft, const struct flow_key *key,
 		    uint32_t hash);
 /*
  * Warm the caches for a lookup of hash that comes soon: stage 0 fetches
- * the bucket, 1 the first slot of its chain, 2 that slot's connection.
- * Call the stages a few segments apart, in order; a hint only.
+ * the bucket, 1 the first slot of its chain.  Call them a few segments
+ * apart, in order; a hint only.
  */
 void		flow_prefetch(const struct flowtab *ft, uint32_t hash,
 		    int stage);
+/*
+ * The connection of the first slot of hash's chain if its hash matches,
+ * else NULL: a guess for prefetching, never for use.
+ */
+struct conn	*flow_peek(const struct flowtab *ft, uint32_t hash);
 /* Insert a new slot for a key not in the table; NULL on allocation error. */
 struct flow_slot *flow_insert(struct flowtab *ft, const struct flow_key *key,
 		    uint32_t hash);

@@ -784,7 +784,18 @@ trk_segment(struct trk *t, const struct dec_seg *seg, uint64_t pkt)
 void
 trk_prefetch(struct trk *t, uint32_t hash, int stage)
 {
-	flow_prefetch(t->ft, hash, stage);
+	const struct conn *c;
+
+	if (stage < 2) {
+		flow_prefetch(t->ft, hash, stage);
+		return;
+	}
+	/* The connection's head and the head of each endpoint. */
+	if ((c = flow_peek(t->ft, hash)) != NULL) {
+		__builtin_prefetch(c);
+		__builtin_prefetch(&c->ep[0]);
+		__builtin_prefetch(&c->ep[1]);
+	}
 }
 
 void
@@ -869,8 +880,7 @@ trk_finish(struct trk *t)
 	int64_t end = t->clock > t->st.last_ts ? t->clock : t->st.last_ts;
 
 	trk_advance(t, end);
-	for (c = t->lru.head; c != NULL; c = c->lru_next)
-		n++;
+	n = (size_t)t->st.live;		/* every live connection is on the LRU */
 	if (n == 0)
 		return;
 	if ((v = malloc(n * sizeof(*v))) == NULL) {
@@ -880,7 +890,7 @@ trk_finish(struct trk *t)
 			    TRK_END_CAPTURE, end);
 		return;
 	}
-	for (i = 0, c = t->lru.head; c != NULL; c = c->lru_next, i++) {
+	for (i = 0, c = t->lru.head; c != NULL && i < n; c = c->lru_next, i++) {
 		v[i].id = c->id;
 		v[i].c = c;
 		c->slot = NULL;
@@ -890,6 +900,7 @@ trk_finish(struct trk *t)
 	 * connections, and its memory is there again for the summary's.
 	 */
 	flow_clear(t->ft);
+	n = i;
 	qsort(v, n, sizeof(*v), cmp_id);
 	for (i = 0; i < n; i++)
 		finish(t, v[i].c, both_closed(v[i].c) ? TRK_END_CLOSED :

@@ -86,7 +86,10 @@ void		trk_segment(struct trk *t, const struct dec_seg *seg,
 void		trk_segment_key(struct trk *t, const struct dec_seg *seg,
 		    uint64_t pktno, const struct flow_key *key, uint32_t hash,
 		    int dir);
-/* Warm the caches for a segment to come (flow_prefetch()). */
+/*
+ * Warm the caches for a segment to come, a few segments ahead: stages 0
+ * and 1 are flow_prefetch()'s, 2 fetches the connection itself.
+ */
 void		trk_prefetch(struct trk *t, uint32_t hash, int stage);
 /* Run timers up to now (TIME_WAIT expiry, idle, closed linger). */
 void		trk_advance(struct trk *t, int64_t now);
