@@ -39,6 +39,7 @@
 #include "cfg.h"
 #include "decode.h"
 #include "flowtab.h"
+#include "ring.h"
 #include "track.h"
 
 static void
@@ -181,9 +182,8 @@ rd_next(struct cap_reader *r, struct dec_seg *seg, uint64_t *pktno)
 /*
  * With --threads 2 one thread reads and decodes while the caller's
  * thread runs the engine and the reports: decoded segments travel in
- * batches through a ring, in file order, so the output is the same
- * byte for byte as with one thread.  A batch is handed over under a
- * mutex, once per CAP_BATCH segments; the ring bounds the memory.
+ * batches through a ring (ring.c), in file order, so the output is the
+ * same byte for byte as with one thread.  The ring bounds the memory.
  */
 #define CAP_BATCH	256
 #define CAP_RING	16
@@ -196,6 +196,11 @@ struct cap_item {
 	int		dir;
 };
 
+struct cap_batch {
+	unsigned	n;
+	struct cap_item	it[CAP_BATCH];
+};
+
 /* Segments ahead of the engine whose lookups are warmed (stages 0-2). */
 #define CAP_AHEAD0	12
 #define CAP_AHEAD1	8
@@ -203,46 +208,51 @@ struct cap_item {
 
 struct cap_pipe {
 	struct cap_reader *rd;
-	pthread_mutex_t	mu;
-	pthread_cond_t	filled;		/* a batch is ready, or the end */
-	pthread_cond_t	drained;	/* a batch is free again */
-	unsigned	head;		/* batches published */
-	unsigned	tail;		/* batches consumed */
-	bool		done;		/* the last batch is published */
-	unsigned	len[CAP_RING];
-	struct cap_item	(*ring)[CAP_BATCH];
+	struct ring	*ring;
 };
 
 static void *
 pipe_reader(void *arg)
 {
 	struct cap_pipe *cp = arg;
-	struct cap_item *b;
-	unsigned k;
+	struct cap_batch *b;
+	struct cap_item *it;
 	bool more = true;
 
 	while (more) {
-		pthread_mutex_lock(&cp->mu);
-		while (cp->head - cp->tail == CAP_RING)
-			pthread_cond_wait(&cp->drained, &cp->mu);
-		pthread_mutex_unlock(&cp->mu);
-		b = cp->ring[cp->head % CAP_RING];
-		for (k = 0; k < CAP_BATCH; k++) {
-			if (!rd_next(cp->rd, &b[k].seg, &b[k].pktno)) {
+		b = ring_slot(cp->ring);
+		for (b->n = 0; b->n < CAP_BATCH; b->n++) {
+			it = &b->it[b->n];
+			if (!rd_next(cp->rd, &it->seg, &it->pktno)) {
 				more = false;
 				break;
 			}
-			flow_key_make(&b[k].seg, &b[k].key, &b[k].dir);
-			b[k].hash = flow_key_hash(&b[k].key);
+			flow_key_make(&it->seg, &it->key, &it->dir);
+			it->hash = flow_key_hash(&it->key);
 		}
-		pthread_mutex_lock(&cp->mu);
-		cp->len[cp->head % CAP_RING] = k;
-		cp->head++;
-		cp->done = !more;
-		pthread_cond_signal(&cp->filled);
-		pthread_mutex_unlock(&cp->mu);
+		ring_push(cp->ring);
 	}
+	ring_close(cp->ring);
 	return NULL;
+}
+
+/* Feed one batch to the engine, warming the lookups to come. */
+static void
+feed_batch(struct trk *t, const struct cap_batch *b)
+{
+	const struct cap_item *it = b->it;
+	unsigned k, n = b->n;
+
+	for (k = 0; k < n; k++) {
+		if (k + CAP_AHEAD0 < n)
+			trk_prefetch(t, it[k + CAP_AHEAD0].hash, 0);
+		if (k + CAP_AHEAD1 < n)
+			trk_prefetch(t, it[k + CAP_AHEAD1].hash, 1);
+		if (k + CAP_AHEAD2 < n)
+			trk_prefetch(t, it[k + CAP_AHEAD2].hash, 2);
+		trk_segment_key(t, &it[k].seg, it[k].pktno, &it[k].key,
+		    it[k].hash, it[k].dir);
+	}
 }
 
 /* Run the read with a reading thread; false if it could not start. */
@@ -250,64 +260,28 @@ static bool
 read_piped(struct cap_reader *r, struct trk *t)
 {
 	struct cap_pipe cp;
-	struct cap_item *b;
 	pthread_t tid;
-	unsigned k, n;
+	size_t n, i;
 
-	memset(&cp, 0, sizeof(cp));
 	cp.rd = r;
-	if ((cp.ring = malloc(CAP_RING * sizeof(*cp.ring))) == NULL)
+	if ((cp.ring = ring_new(CAP_RING, sizeof(struct cap_batch), 1)) ==
+	    NULL)
 		return false;
-	if (pthread_mutex_init(&cp.mu, NULL) != 0)
-		goto fail_mu;
-	if (pthread_cond_init(&cp.filled, NULL) != 0)
-		goto fail_filled;
-	if (pthread_cond_init(&cp.drained, NULL) != 0)
-		goto fail_drained;
-	if (pthread_create(&tid, NULL, pipe_reader, &cp) != 0)
-		goto fail_thread;
+	if (pthread_create(&tid, NULL, pipe_reader, &cp) != 0) {
+		ring_free(cp.ring);
+		return false;
+	}
 	(void)pthread_setname_np(tid, "synfin-read");
-	for (;;) {
-		pthread_mutex_lock(&cp.mu);
-		while (cp.head == cp.tail && !cp.done)
-			pthread_cond_wait(&cp.filled, &cp.mu);
-		if (cp.head == cp.tail) {
-			pthread_mutex_unlock(&cp.mu);
-			break;
+	while ((n = ring_wait(cp.ring)) > 0) {
+		/* Give each batch back at once: the reader refills it. */
+		for (i = 0; i < n; i++) {
+			feed_batch(t, ring_at(cp.ring, 0));
+			ring_pop(cp.ring, 1);
 		}
-		n = cp.len[cp.tail % CAP_RING];
-		pthread_mutex_unlock(&cp.mu);
-		b = cp.ring[cp.tail % CAP_RING];
-		for (k = 0; k < n; k++) {
-			if (k + CAP_AHEAD0 < n)
-				trk_prefetch(t, b[k + CAP_AHEAD0].hash, 0);
-			if (k + CAP_AHEAD1 < n)
-				trk_prefetch(t, b[k + CAP_AHEAD1].hash, 1);
-			if (k + CAP_AHEAD2 < n)
-				trk_prefetch(t, b[k + CAP_AHEAD2].hash, 2);
-			trk_segment_key(t, &b[k].seg, b[k].pktno, &b[k].key,
-			    b[k].hash, b[k].dir);
-		}
-		pthread_mutex_lock(&cp.mu);
-		cp.tail++;
-		pthread_cond_signal(&cp.drained);
-		pthread_mutex_unlock(&cp.mu);
 	}
 	pthread_join(tid, NULL);
-	pthread_cond_destroy(&cp.drained);
-	pthread_cond_destroy(&cp.filled);
-	pthread_mutex_destroy(&cp.mu);
-	free(cp.ring);
+	ring_free(cp.ring);
 	return true;
-fail_thread:
-	pthread_cond_destroy(&cp.drained);
-fail_drained:
-	pthread_cond_destroy(&cp.filled);
-fail_filled:
-	pthread_mutex_destroy(&cp.mu);
-fail_mu:
-	free(cp.ring);
-	return false;
 }
 
 /* ---- saved files ---- */

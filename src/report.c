@@ -21,33 +21,31 @@
 #include "cfg.h"
 #include "detect.h"
 #include "report.h"
+#include "ring.h"
 #include "sbuf.h"
 #include "zeek.h"
 
 /*
  * The formatting thread.  Reading files, the engine hands finished
- * connections over through a ring instead of formatting them itself, and
- * a thread of the report's formats them in the same order, so the output
- * is the same byte for byte.  Slots run freed <= fmt <= head: [fmt, head)
- * waits to be formatted, [freed, fmt) is formatted and waits for the
- * engine's thread to give it back (trk_release), since only that thread
- * may touch the engine's memory.  The ring bounds what is in flight.
+ * connections over through a ring (ring.c) instead of formatting them
+ * itself, and a thread of the report's formats them in the same order,
+ * so the output is the same byte for byte.  A formatted connection stays
+ * in its slot until the engine's thread reuses the slot: only that
+ * thread may give it back (trk_release()).  The ring bounds what is in
+ * flight; the thread is woken for RPT_WAKE connections, not each one.
  */
 #define RPT_RING	1024
-#define RPT_WAKE	64	/* wake a sleeping thread for this many */
+#define RPT_WAKE	64
+
+struct rpt_slot {
+	struct conn	*c;		/* NULL, or to give back */
+	enum trk_end	why;
+};
 
 struct rpt_worker {
 	pthread_t	tid;
-	pthread_mutex_t	mu;
-	pthread_cond_t	more;		/* [fmt, head) not empty, or stop */
-	pthread_cond_t	room;		/* fmt moved */
+	struct ring	*ring;
 	struct trk	*t;
-	unsigned	head, fmt, freed;
-	bool		stop;
-	bool		asleep;		/* the thread waits on more */
-	bool		blocked;	/* the engine waits on room */
-	struct conn	*ring[RPT_RING];
-	uint8_t		why[RPT_RING];
 };
 
 struct rpt {
@@ -127,29 +125,17 @@ static void *
 worker_main(void *arg)
 {
 	struct rpt *r = arg;
-	struct rpt_worker *w = r->w;
-	unsigned i, end;
+	struct ring *ring = r->w->ring;
+	const struct rpt_slot *sl;
+	size_t n, i;
 
-	pthread_mutex_lock(&w->mu);
-	for (;;) {
-		while (w->fmt == w->head && !w->stop) {
-			w->asleep = true;
-			pthread_cond_wait(&w->more, &w->mu);
+	while ((n = ring_wait(ring)) > 0) {
+		for (i = 0; i < n; i++) {
+			sl = ring_at(ring, i);
+			format_conn(r, sl->c, sl->why);
 		}
-		w->asleep = false;
-		if (w->fmt == w->head)
-			break;
-		end = w->head;
-		pthread_mutex_unlock(&w->mu);
-		for (i = w->fmt; i != end; i++)
-			format_conn(r, w->ring[i % RPT_RING],
-			    (enum trk_end)w->why[i % RPT_RING]);
-		pthread_mutex_lock(&w->mu);
-		w->fmt = end;
-		if (w->blocked)
-			pthread_cond_signal(&w->room);
+		ring_pop(ring, n);
 	}
-	pthread_mutex_unlock(&w->mu);
 	return NULL;
 }
 
@@ -161,62 +147,41 @@ worker_start(struct rpt *r, struct trk *t)
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return false;
 	w->t = t;
-	if (pthread_mutex_init(&w->mu, NULL) != 0)
-		goto fail_mu;
-	if (pthread_cond_init(&w->more, NULL) != 0)
-		goto fail_more;
-	if (pthread_cond_init(&w->room, NULL) != 0)
-		goto fail_room;
+	if ((w->ring = ring_new(RPT_RING, sizeof(struct rpt_slot),
+	    RPT_WAKE)) == NULL) {
+		free(w);
+		return false;
+	}
 	r->w = w;
 	if (pthread_create(&w->tid, NULL, worker_main, r) == 0) {
 		(void)pthread_setname_np(w->tid, "synfin-format");
 		return true;
 	}
 	r->w = NULL;
-	pthread_cond_destroy(&w->room);
-fail_room:
-	pthread_cond_destroy(&w->more);
-fail_more:
-	pthread_mutex_destroy(&w->mu);
-fail_mu:
+	ring_free(w->ring);
 	free(w);
 	return false;
 }
 
-/* Give back every connection formatted so far; true if any. */
-static bool
-worker_reap(struct rpt_worker *w)
-{
-	unsigned fmt;
-
-	pthread_mutex_lock(&w->mu);
-	fmt = w->fmt;
-	pthread_mutex_unlock(&w->mu);
-	if (w->freed == fmt)
-		return false;
-	for (; w->freed != fmt; w->freed++)
-		trk_release(w->t, w->ring[w->freed % RPT_RING]);
-	return true;
-}
-
-/* Wait for the thread to format everything, give all back, stop it. */
+/* Let the thread format everything, give all back, stop it. */
 static void
 worker_stop(struct rpt *r)
 {
 	struct rpt_worker *w = r->w;
+	struct rpt_slot *sl;
+	size_t i;
 
 	if (w == NULL)
 		return;
-	pthread_mutex_lock(&w->mu);
-	w->stop = true;
-	pthread_cond_signal(&w->more);
-	pthread_mutex_unlock(&w->mu);
+	ring_close(w->ring);
 	pthread_join(w->tid, NULL);
-	worker_reap(w);
+	for (i = 0; i < ring_size(w->ring); i++) {
+		sl = ring_slot_at(w->ring, i);
+		if (sl->c != NULL)
+			trk_release(w->t, sl->c);
+	}
 	trk_trim(w->t);
-	pthread_cond_destroy(&w->room);
-	pthread_cond_destroy(&w->more);
-	pthread_mutex_destroy(&w->mu);
+	ring_free(w->ring);
 	free(w);
 	r->w = NULL;
 }
@@ -225,7 +190,7 @@ static void
 sink_take(void *arg, struct trk *t, struct conn *c, enum trk_end why)
 {
 	struct rpt *r = arg;
-	struct rpt_worker *w;
+	struct rpt_slot *sl;
 
 	if (r->w == NULL && (!r->threaded || !worker_start(r, t))) {
 		/* No thread: format here and now. */
@@ -234,26 +199,12 @@ sink_take(void *arg, struct trk *t, struct conn *c, enum trk_end why)
 		trk_release(t, c);
 		return;
 	}
-	w = r->w;
-	worker_reap(w);
-	pthread_mutex_lock(&w->mu);
-	while (w->head - w->freed == RPT_RING) {
-		if (w->fmt == w->freed) {
-			w->blocked = true;
-			pthread_cond_wait(&w->room, &w->mu);
-			w->blocked = false;
-		}
-		pthread_mutex_unlock(&w->mu);
-		worker_reap(w);
-		pthread_mutex_lock(&w->mu);
-	}
-	w->ring[w->head % RPT_RING] = c;
-	w->why[w->head % RPT_RING] = (uint8_t)why;
-	w->head++;
-	/* Wake the thread for a batch, not for every connection. */
-	if (w->asleep && w->head - w->fmt >= RPT_WAKE)
-		pthread_cond_signal(&w->more);
-	pthread_mutex_unlock(&w->mu);
+	sl = ring_slot(r->w->ring);
+	if (sl->c != NULL)
+		trk_release(t, sl->c);	/* formatted a lap ago */
+	sl->c = c;
+	sl->why = why;
+	ring_push(r->w->ring);
 }
 
 struct rpt *

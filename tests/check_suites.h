@@ -9,5 +9,6 @@ Suite	*make_suite_fsm(void);
 Suite	*make_suite_flowtab(void);
 Suite	*make_suite_track(void);
 Suite	*make_suite_zeek(void);
+Suite	*make_suite_ring(void);
 
 #endif

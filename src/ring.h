@@ -1,0 +1,47 @@
+/*
+ * ring.h: a bounded queue of fixed-size slots between one producer thread
+ * and one consumer thread, in order.  The reading thread hands batches
+ * of decoded segments to the engine through one (capture.c); the engine
+ * hands finished connections to the formatting thread through another
+ * (report.c).
+ */
+#ifndef SYNFIN_RING_H
+#define SYNFIN_RING_H
+
+#include <stddef.h>
+
+struct ring;
+
+/*
+ * A ring of nslots slots of size bytes each, zeroed.  A sleeping
+ * consumer is woken once wake slots wait (or at ring_close()), so that
+ * small slots do not cost a wake-up each.  NULL on allocation error.
+ */
+struct ring	*ring_new(size_t nslots, size_t size, size_t wake);
+void		ring_free(struct ring *r);
+
+/*
+ * Producer: the next slot to fill, waiting while every slot is taken.
+ * It keeps what it held when it was last consumed, so a producer can
+ * find there what it gave away then.
+ */
+void		*ring_slot(struct ring *r);
+/* Producer: hand the slot from ring_slot() over. */
+void		ring_push(struct ring *r);
+/* Producer: nothing more will come. */
+void		ring_close(struct ring *r);
+
+/*
+ * Consumer: wait for slots; their number, 0 once the ring is closed and
+ * everything in it consumed.  ring_at(r, i) is the i-th of them, oldest
+ * first; ring_pop() gives the n oldest back to the producer.
+ */
+size_t		ring_wait(struct ring *r);
+void		*ring_at(struct ring *r, size_t i);
+void		ring_pop(struct ring *r, size_t n);
+
+/* Any thread, once both are done with the ring: slot i of all. */
+void		*ring_slot_at(struct ring *r, size_t i);
+size_t		ring_size(const struct ring *r);
+
+#endif /* SYNFIN_RING_H */

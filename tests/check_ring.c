@@ -1,0 +1,137 @@
+/*
+ * check_ring.c: a producer thread and a consumer pass 200,000 numbered
+ * slots through rings far smaller than that, so that every slot is
+ * reused many times and both sides wait for each other: each number
+ * arrives once and in order, a reused slot still holds what it held
+ * when it was consumed, and a closed ring drains before it ends.
+ */
+#include <pthread.h>
+#include <stdint.h>
+
+#include <check.h>
+
+#include "check_suites.h"
+#include "ring.h"
+
+#define N	200000
+
+struct slot {
+	uint64_t	seq;
+	uint64_t	prev;		/* what the producer found there */
+};
+
+struct prod {
+	struct ring	*r;
+	uint64_t	reused;		/* slots found holding an old seq */
+	int		bad;		/* old content not the expected one */
+};
+
+static void *
+producer(void *arg)
+{
+	struct prod *p = arg;
+	struct slot *s;
+	uint64_t i, size = ring_size(p->r);
+
+	for (i = 1; i <= N; i++) {
+		s = ring_slot(p->r);
+		/* Slot reuse: it holds the number from one lap before. */
+		if (s->seq != 0) {
+			p->reused++;
+			if (s->seq != i - size)
+				p->bad++;
+		}
+		s->prev = s->seq;
+		s->seq = i;
+		ring_push(p->r);
+	}
+	ring_close(p->r);
+	return NULL;
+}
+
+static void
+run(size_t nslots, size_t wake, size_t take)
+{
+	struct prod p = { NULL, 0, 0 };
+	pthread_t tid;
+	uint64_t want = 1;
+	size_t n, i;
+	const struct slot *s;
+
+	p.r = ring_new(nslots, sizeof(struct slot), wake);
+	ck_assert_ptr_nonnull(p.r);
+	ck_assert_int_eq(pthread_create(&tid, NULL, producer, &p), 0);
+	while ((n = ring_wait(p.r)) > 0) {
+		ck_assert_uint_le(n, nslots);
+		if (n > take)
+			n = take;
+		for (i = 0; i < n; i++) {
+			s = ring_at(p.r, i);
+			ck_assert_uint_eq(s->seq, want);
+			want++;
+		}
+		ring_pop(p.r, n);
+	}
+	ck_assert_int_eq(pthread_join(tid, NULL), 0);
+	ck_assert_uint_eq(want, N + 1);
+	ck_assert_uint_eq(p.reused, N - nslots);
+	ck_assert_int_eq(p.bad, 0);
+	ring_free(p.r);
+}
+
+/* Consumer takes one slot at a time; a wake-up per slot. */
+START_TEST(test_one_by_one)
+{
+	run(4, 1, 1);
+}
+END_TEST
+
+/* Consumer takes all it is given; woken for batches of 3 of 4. */
+START_TEST(test_batches)
+{
+	run(4, 3, SIZE_MAX);
+}
+END_TEST
+
+/* A wake threshold above the size is clamped, never a deadlock. */
+START_TEST(test_wake_clamped)
+{
+	run(2, 64, SIZE_MAX);
+}
+END_TEST
+
+/* Closed with slots still in it: they are consumed first. */
+START_TEST(test_close_drains)
+{
+	struct ring *r = ring_new(8, sizeof(uint64_t), 8);
+	uint64_t *v;
+	size_t n;
+
+	ck_assert_ptr_nonnull(r);
+	v = ring_slot(r);
+	*v = 7;
+	ring_push(r);
+	ring_close(r);
+	n = ring_wait(r);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(*(uint64_t *)ring_at(r, 0), 7);
+	ring_pop(r, 1);
+	ck_assert_uint_eq(ring_wait(r), 0);
+	ring_free(r);
+}
+END_TEST
+
+Suite *
+make_suite_ring(void)
+{
+	Suite *s = suite_create("ring");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_one_by_one);
+	tcase_add_test(tc, test_batches);
+	tcase_add_test(tc, test_wake_clamped);
+	tcase_add_test(tc, test_close_drains);
+	suite_add_tcase(s, tc);
+	return s;
+}
