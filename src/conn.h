@@ -180,7 +180,7 @@ struct conn {
 	uint32_t	incarnation;
 	uint8_t		af;
 	uint8_t		client_kside;	/* flow key side of the client */
-	uint8_t		tl_which;	/* timer list: 0 none, 1 tw, 2 done */
+	uint8_t		tl_which;	/* timer list (track.c), 0 = none */
 	uint8_t		active_closer;	/* 0 none, 1 client, 2 server, 3 both */
 	uint8_t		hs_status;
 	uint8_t		close_status;
@@ -191,6 +191,7 @@ struct conn {
 	bool		evicted:1;	/* ended by a cap or idle timeout */
 	bool		finished:1;	/* handed to the reports */
 	bool		simultaneous_close:1;	/* FINs crossed */
+	bool		tw_record:1;	/* written in TIME_WAIT (track.c) */
 	uint32_t	syn_retx;
 	uint32_t	synack_retx;
 	uint32_t	nrsts;

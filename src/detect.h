@@ -29,6 +29,26 @@ int	det_rst_explain(const struct conn_rst *r, char *buf, size_t len);
 /* detect_reuse.c: a SYN opened new on the tuple of old. */
 void	det_reuse(const struct conn *old, struct conn *new,
 	    const struct dec_seg *syn, int64_t msl_ns, unsigned cap);
+/*
+ * What a 2*MSL check needs of the previous incarnation, per side
+ * (CONN_CLIENT, CONN_SERVER of that incarnation): the compact record
+ * the engine keeps of a connection written while in TIME_WAIT.
+ */
+struct det_prior {
+	uint64_t	id;
+	int64_t		t_tw[2];	/* entry into TIME_WAIT, 0 = not */
+	uint32_t	snd_nxt[2];
+	uint32_t	tsval[2];
+	bool		snd_valid[2];
+	bool		ts_seen[2];
+};
+/*
+ * A SYN from side `from` of the previous incarnation opened new while
+ * side `holder` of it held TIME_WAIT: add the two_msl_violation finding.
+ */
+void	det_reuse_tw(const struct det_prior *p, int from, int holder,
+	    struct conn *new, const struct dec_seg *syn, int64_t msl_ns,
+	    unsigned cap);
 int	det_finding_explain(const struct conn *c,
 	    const struct conn_finding *f, char *buf, size_t len);
 
@@ -44,6 +64,16 @@ void	det_agg_conn(struct det_agg *a, struct conn *c, int64_t end);
 /* An endpoint entered or left TIME_WAIT (delta +1 or -1). */
 void	det_tw_change(struct det_agg *a, struct conn *c, int side,
 	    int delta, int64_t at);
+/*
+ * The same departure told by addresses: a holder's TIME_WAIT toward a
+ * peer and server port ended (a compact record's, when its connection
+ * was already written).
+ */
+void	det_tw_leave(struct det_agg *a, uint8_t af, const uint8_t *local,
+	    const uint8_t *remote, uint16_t rport);
+/* The netstat view: one endpoint of host addr was in state st. */
+void	det_host_add(struct det_agg *a, uint8_t af, const uint8_t *addr,
+	    enum fsm_state st);
 
 /* Aggregates for the reports. */
 struct det_cw_stat {

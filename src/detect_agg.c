@@ -330,27 +330,49 @@ det_agg_closewait(const struct det_agg *ca, const struct det_cw_stat **out)
 
 /* ---- TIME_WAIT pressure ---- */
 
+/* The TIME_WAIT record of (holder, peer, server port), or NULL. */
+static struct det_tw_stat *
+tw_entry(struct det_agg *a, uint8_t af, const uint8_t *local,
+    const uint8_t *remote, uint16_t rport)
+{
+	struct det_tw_stat key;
+
+	memset(&key, 0, sizeof(key));
+	key.af = af;
+	memcpy(key.local, local, 16);
+	memcpy(key.remote, remote, 16);
+	key.rport = rport;
+	return amap_get(&a->tw, &key);
+}
+
+void
+det_tw_leave(struct det_agg *a, uint8_t af, const uint8_t *local,
+    const uint8_t *remote, uint16_t rport)
+{
+	struct det_tw_stat *r;
+
+	if ((r = tw_entry(a, af, local, remote, rport)) != NULL &&
+	    r->current > 0)
+		r->current--;
+}
+
 void
 det_tw_change(struct det_agg *a, struct conn *c, int side, int delta,
     int64_t at)
 {
-	struct det_tw_stat key, *r;
+	struct det_tw_stat *r;
 	const struct conn_ep *me = &c->ep[side], *peer = &c->ep[!side];
 	struct conn_finding f;
 	uint64_t range, limit;
 
-	memset(&key, 0, sizeof(key));
-	key.af = c->af;
-	memcpy(key.local, me->addr, 16);
-	memcpy(key.remote, peer->addr, 16);
-	key.rport = c->ep[CONN_SERVER].port;
-	if ((r = amap_get(&a->tw, &key)) == NULL)
-		return;
 	if (delta < 0) {
-		if (r->current > 0)
-			r->current--;
+		det_tw_leave(a, c->af, me->addr, peer->addr,
+		    c->ep[CONN_SERVER].port);
 		return;
 	}
+	if ((r = tw_entry(a, c->af, me->addr, peer->addr,
+	    c->ep[CONN_SERVER].port)) == NULL)
+		return;
 	r->total++;
 	if (me->t_fin != 0 && (peer->t_fin == 0 || me->t_fin <= peer->t_fin))
 		r->active_closer_self++;
@@ -386,8 +408,8 @@ det_agg_timewait(const struct det_agg *a, const struct det_tw_stat **out)
 
 /* ---- netstat view ---- */
 
-static void
-host_count(struct det_agg *a, const struct conn *c, int side,
+void
+det_host_add(struct det_agg *a, uint8_t af, const uint8_t *addr,
     enum fsm_state st)
 {
 	struct det_host_stat key, *r;
@@ -395,8 +417,8 @@ host_count(struct det_agg *a, const struct conn *c, int side,
 	if (st == FSM_ST_CLOSED || st == FSM_ST_LISTEN)
 		return;
 	memset(&key, 0, sizeof(key));
-	key.af = c->af;
-	memcpy(key.addr, c->ep[side].addr, 16);
+	key.af = af;
+	memcpy(key.addr, addr, 16);
 	if ((r = amap_get(&a->host, &key)) != NULL)
 		r->count[st]++;
 }
@@ -407,6 +429,13 @@ hoststates(struct det_agg *a, const struct conn *c)
 	int64_t t = a->cfg->at_ns;
 	int side;
 
+	/*
+	 * A connection written while in TIME_WAIT goes on as a compact
+	 * record: the engine counts it when that record ends, except for
+	 * an instant before it was written, which its timeline tells.
+	 */
+	if (c->tw_record && (!a->cfg->at_set || t >= c->t_final))
+		return;
 	for (side = 0; side < 2; side++) {
 		if (!c->ep[side].seen && c->ep[side].nstates == 0)
 			continue;
@@ -414,9 +443,10 @@ hoststates(struct det_agg *a, const struct conn *c)
 			if (c->first_seen > t || (c->t_end != 0 &&
 			    c->t_end <= t))
 				continue;
-			host_count(a, c, side, conn_state_at(c, side, t));
+			det_host_add(a, c->af, c->ep[side].addr,
+			    conn_state_at(c, side, t));
 		} else if (!c->superseded && !c->evicted) {
-			host_count(a, c, side,
+			det_host_add(a, c->af, c->ep[side].addr,
 			    (enum fsm_state)c->ep[side].state);
 		}
 	}

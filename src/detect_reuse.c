@@ -24,13 +24,59 @@ same_ep(const struct conn_ep *a, const struct conn_ep *b)
 	return a->port == b->port && memcmp(a->addr, b->addr, 16) == 0;
 }
 
+/* A reuse finding's common part: the previous incarnation and the SYN. */
+static void
+reuse_init(struct conn_finding *f, unsigned kind, uint64_t previous_id,
+    const struct dec_seg *syn, int64_t msl_ns)
+{
+	memset(f, 0, sizeof(*f));
+	f->kind = (uint8_t)kind;
+	f->previous_id = previous_id;
+	f->at = syn->ts_ns;
+	f->msl = msl_ns;
+	f->safe = -1;
+	f->new_seq = syn->seq;
+}
+
+void
+det_reuse_tw(const struct det_prior *p, int from, int holder,
+    struct conn *new, const struct dec_seg *syn, int64_t msl_ns,
+    unsigned cap)
+{
+	struct conn_finding f;
+
+	reuse_init(&f, FIND_TWO_MSL_VIOLATION, p->id, syn, msl_ns);
+	/* In the new connection's roles: the SYN sender is client. */
+	f.side = holder == from ? CONN_CLIENT : CONN_SERVER;
+	f.prev_state = FSM_ST_TIME_WAIT;
+	f.duration = syn->ts_ns - p->t_tw[holder];
+	if (p->snd_valid[from]) {
+		f.old_seq = p->snd_nxt[from];
+		if (seq_gt(syn->seq, p->snd_nxt[from])) {
+			f.safe = 1;
+			f.basis = 1;
+		}
+	}
+	if (f.safe != 1 && syn->opt.has_ts && p->ts_seen[from]) {
+		if (seq_gt(syn->opt.tsval, p->tsval[from])) {
+			f.safe = 1;
+			f.basis = 2;
+		} else {
+			f.safe = 0;
+		}
+	} else if (f.safe != 1 && p->snd_valid[from]) {
+		f.safe = 0;
+	}
+	conn_add_finding(new, &f, cap);
+}
+
 void
 det_reuse(const struct conn *old, struct conn *new,
     const struct dec_seg *syn, int64_t msl_ns, unsigned cap)
 {
-	const struct conn_ep *os;
+	struct det_prior p;
 	struct conn_finding f;
-	int oside, holder = -1;
+	int oside, holder = -1, s;
 
 	/* Which endpoint of the old incarnation sends the new SYN? */
 	oside = same_ep(&old->ep[CONN_CLIENT], &new->ep[CONN_CLIENT]) ?
@@ -39,43 +85,22 @@ det_reuse(const struct conn *old, struct conn *new,
 		holder = !oside;
 	else if (old->ep[oside].state == FSM_ST_TIME_WAIT)
 		holder = oside;
-
-	memset(&f, 0, sizeof(f));
-	f.previous_id = old->id;
-	f.at = syn->ts_ns;
-	f.msl = msl_ns;
-	f.safe = -1;
-	f.new_seq = syn->seq;
 	if (holder >= 0) {
-		os = &old->ep[oside];
-		f.kind = FIND_TWO_MSL_VIOLATION;
-		/* In the new connection's roles: the SYN sender is client. */
-		f.side = holder == oside ? CONN_CLIENT : CONN_SERVER;
-		f.prev_state = FSM_ST_TIME_WAIT;
-		f.duration = syn->ts_ns - old->ep[holder].t_tw;
-		if (os->snd_valid) {
-			f.old_seq = os->snd_nxt;
-			if (seq_gt(syn->seq, os->snd_nxt)) {
-				f.safe = 1;
-				f.basis = 1;
-			}
+		memset(&p, 0, sizeof(p));
+		p.id = old->id;
+		for (s = 0; s < 2; s++) {
+			p.t_tw[s] = old->ep[s].t_tw;
+			p.snd_nxt[s] = old->ep[s].snd_nxt;
+			p.tsval[s] = old->ep[s].tsval;
+			p.snd_valid[s] = old->ep[s].snd_valid;
+			p.ts_seen[s] = old->ep[s].ts_seen;
 		}
-		if (f.safe != 1 && syn->opt.has_ts && os->ts_seen) {
-			if (seq_gt(syn->opt.tsval, os->tsval)) {
-				f.safe = 1;
-				f.basis = 2;
-			} else {
-				f.safe = 0;
-			}
-		} else if (f.safe != 1 && os->snd_valid) {
-			f.safe = 0;
-		}
-		conn_add_finding(new, &f, cap);
+		det_reuse_tw(&p, oside, holder, new, syn, msl_ns, cap);
 		return;
 	}
 	if (fsm_synchronized((enum fsm_state)old->ep[0].state) ||
 	    fsm_synchronized((enum fsm_state)old->ep[1].state)) {
-		f.kind = FIND_OPEN_TUPLE_REUSE;
+		reuse_init(&f, FIND_OPEN_TUPLE_REUSE, old->id, syn, msl_ns);
 		f.side = CONN_CLIENT;
 		f.prev_state = old->ep[!oside].state;
 		f.duration = syn->ts_ns - old->last_seen;

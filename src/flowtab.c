@@ -333,7 +333,8 @@ flow_tomb_expire(struct flowtab *ft, int64_t now)
 			continue;
 		}
 		s->tomb_until = 0;
-		if (s->conn == NULL)
+		/* The engine frees a TIME_WAIT record before its tombstone. */
+		if (s->conn == NULL && s->tw == NULL)
 			flow_remove(ft, s);
 	}
 }

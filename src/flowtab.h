@@ -4,7 +4,8 @@
  * Both directions of a connection map to one slot.  A slot holds the
  * tuple's current incarnation (a struct conn) and, after that connection
  * ended, a small tombstone (its id and incarnation number) so that a
- * later SYN on the same tuple is numbered and linked to it.  The table
+ * later SYN on the same tuple is numbered and linked to it; a tombstone
+ * may carry the compact TIME_WAIT record the engine keeps for it.  The table
  * doubles when it fills past 3/4, moving a few buckets per insertion so
  * that growth never stalls a capture (Redis' incremental rehash).
  */
@@ -18,6 +19,7 @@
 #include "decode.h"
 
 struct conn;
+struct trk_tw;
 
 /* The canonical key: the lower (address, port) pair first. */
 struct flow_key {
@@ -34,6 +36,11 @@ struct flow_slot {
 	uint64_t	last_id;	/* id of the latest incarnation */
 	int64_t		tomb_until;	/* tombstone expiry, ns (no conn) */
 	struct conn	*conn;		/* current incarnation or NULL */
+	/*
+	 * With conn NULL: the compact record of a connection written while
+	 * an endpoint was still in TIME_WAIT (track.c), or NULL.
+	 */
+	struct trk_tw	*tw;
 	struct flow_slot *next;		/* bucket chain */
 	struct flow_slot *tomb_next;	/* tombstone FIFO */
 };

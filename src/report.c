@@ -977,7 +977,7 @@ rpt_live_tick(struct rpt *r, struct trk *t, int64_t from, int64_t to)
 	w.r = r;
 	w.from = from;
 	w.to = to;
-	trk_foreach(t, cw_visit, &w);
+	trk_foreach(t, cw_visit, NULL, &w);
 	live_flush(r);
 }
 
@@ -1253,7 +1253,7 @@ json_summary(struct rpt *r, const struct trk_stats *ts,
 		sb_u64(b, det_agg_untracked(agg));
 	}
 	sb_puts(b, ",\"ended_by\":{");
-	for (k = 0; k <= TRK_END_CAPTURE; k++)
+	for (k = 0; k < TRK_END_MAX; k++)
 		sb_printf(b, "%s\"%s\":%llu", k ? "," : "",
 		    trk_end_name(k), (unsigned long long)ts->ended[k]);
 	sb_puts(b, "},\"anomalies\":{");
@@ -1430,6 +1430,20 @@ iv_visit(void *arg, const struct conn *c)
 	}
 }
 
+/* An endpoint in TIME_WAIT of a connection written already. */
+static void
+iv_visit_tw(void *arg, uint8_t af, const uint8_t *addr)
+{
+	struct iv_fill *f = arg;
+
+	if (f->n == f->cap)
+		return;
+	f->v[f->n].af = af;
+	memcpy(f->v[f->n].addr, addr, 16);
+	f->v[f->n].state = FSM_ST_TIME_WAIT;
+	f->n++;
+}
+
 static int
 cmp_iv(const void *x, const void *y)
 {
@@ -1465,7 +1479,7 @@ rpt_interval(struct rpt *r, struct trk *t, const struct rpt_counters *pc,
 	f.cap = (size_t)ts->live * 2;
 	f.v = f.cap > 0 ? malloc(f.cap * sizeof(*f.v)) : NULL;
 	if (f.v != NULL) {
-		trk_foreach(t, iv_visit, &f);
+		trk_foreach(t, iv_visit, iv_visit_tw, &f);
 		qsort(f.v, f.n, sizeof(*f.v), cmp_iv);
 	}
 	if (json) {

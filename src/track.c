@@ -10,6 +10,14 @@
  * at the time of each packet and at the end of the capture, so memory
  * follows the connections that are alive, not the length of the capture.
  *
+ * TIME_WAIT is most of what is alive on a busy host (2*MSL is 60 s on
+ * Linux, a connection's life often well under a second), so a connection
+ * whose endpoints are all in TIME_WAIT or CLOSED and that has been quiet
+ * for the linger time is written then, and its tuple kept by a compact
+ * record (struct trk_tw, a tenth of a connection) until TIME_WAIT ends:
+ * enough for the 2*MSL check of a new SYN, the TIME_WAIT counts and the
+ * netstat views.  The records sit in a min-heap on their deadlines.
+ *
  * The exceptions to the table (crossing FINs, restarting TIME_WAIT, a
  * RST that is not acceptable, a TIME_WAIT that never was) are in
  * apply_events(), one switch after the lookup.
@@ -27,7 +35,24 @@
 #include "track.h"
 #include "zeek.h"
 
-enum { TL_NONE = 0, TL_TW, TL_DONE };
+/* Timer lists: TIME_WAIT deadline, closed linger, quiet in TIME_WAIT. */
+enum { TL_NONE = 0, TL_TW, TL_DONE, TL_QUIET };
+
+#define TW_NONE		INT64_MAX	/* that side is not in TIME_WAIT */
+
+/*
+ * What is kept of a connection written while in TIME_WAIT: the 2*MSL
+ * facts (struct det_prior), each side's deadline, and where the holder
+ * is (the slot's key, through client_kside).
+ */
+struct trk_tw {
+	struct det_prior p;
+	int64_t		deadline[2];	/* CONN_CLIENT/SERVER, or TW_NONE */
+	int64_t		written;	/* when its connection was written */
+	struct flow_slot *slot;
+	uint32_t	heap_idx;
+	uint8_t		client_kside;
+};
 
 struct clist {
 	struct conn	*head;
@@ -40,11 +65,20 @@ struct trk {
 	struct trk_sink	sink;
 	struct flowtab	*ft;
 	struct pool	*conns;		/* where every struct conn comes from */
+	struct pool	*tws;		/* and every struct trk_tw */
+	struct trk_tw	**heap;		/* min-heap on tw_due() */
+	size_t		nheap;
+	size_t		capheap;
 	struct trk_stats st;
 	int64_t		clock;		/* latest trk_advance() time */
 	uint64_t	next_id;
+	/*
+	 * Write quiet TIME_WAIT connections early (not for the Zeek formats,
+	 * whose rows follow Zeek's own timers over every segment).
+	 */
+	bool		compact;
 	struct clist	lru;
-	struct clist	tl[3];		/* TL_TW and TL_DONE used */
+	struct clist	tl[4];		/* TL_TW, TL_DONE, TL_QUIET */
 };
 
 static void	finish(struct trk *, struct conn *, enum trk_end, int64_t);
@@ -130,13 +164,52 @@ any_tw(const struct conn *c)
 	    c->ep[1].state == FSM_ST_TIME_WAIT;
 }
 
-/* Place c on the right timer list after a state change. */
+/*
+ * Can c be written now and kept as a compact record once it has been
+ * quiet for the linger time?  Every endpoint must be in TIME_WAIT or
+ * CLOSED, and TIME_WAIT must outlast the linger (else it simply ends).
+ */
+static bool
+quiet_tw(const struct trk *t, const struct conn *c)
+{
+	int64_t due = c->last_seen + t->cfg->linger_ns;
+	int s;
+
+	if (!t->compact)
+		return false;
+	/*
+	 * A FIN was sent again: the path loses segments beyond the capture
+	 * point, and the retransmissions back off past any linger time
+	 * (0.2, 0.4 ... 6.4 s on Linux): such a connection stays whole.
+	 */
+	if (c->ep[0].fin_tx > 1 || c->ep[1].fin_tx > 1)
+		return false;
+	for (s = 0; s < 2; s++) {
+		if (c->ep[s].state == FSM_ST_TIME_WAIT) {
+			if (c->ep[s].tw_deadline <= due)
+				return false;
+		} else if (c->ep[s].state != FSM_ST_CLOSED) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Place c on the right timer list after a state change.  The quiet list
+ * is ordered by last segment: apply() takes c off it first, so that a
+ * segment puts it back at the tail.
+ */
 static void
 retime(struct trk *t, struct conn *c)
 {
 	if (any_tw(c)) {
-		if (c->tl_which != TL_TW)
+		if (quiet_tw(t, c)) {
+			if (c->tl_which != TL_QUIET)
+				tl_append(t, c, TL_QUIET);
+		} else if (c->tl_which != TL_TW) {
 			tl_append(t, c, TL_TW);
+		}
 	} else if (both_closed(c)) {
 		if (c->tl_which != TL_DONE)
 			tl_append(t, c, TL_DONE);
@@ -212,7 +285,8 @@ conn_create(struct trk *t, struct flow_slot *slot, int64_t now,
 	victim = t->lru.head;
 	if (victim != NULL && victim == keep)
 		victim = victim->lru_next;
-	if (t->cfg->max_flows != 0 && t->st.live >= t->cfg->max_flows &&
+	if (t->cfg->max_flows != 0 &&
+	    t->st.live - t->st.tw_live >= t->cfg->max_flows &&
 	    victim != NULL) {
 		struct conn_finding f;
 
@@ -610,6 +684,8 @@ apply(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
 
 	lru_unlink(&t->lru, c);
 	lru_append(&t->lru, c);
+	if (c->tl_which == TL_QUIET)
+		tl_unlink(t, c);
 	if (both_closed(c))
 		t->st.anomaly[TRK_AN_SEG_AFTER_CLOSE]++;
 	account(t, c, side, seg);
@@ -662,7 +738,7 @@ finish(struct trk *t, struct conn *c, enum trk_end why, int64_t at)
 	c->t_final = at;
 	for (s = 0; s < 2; s++) {
 		if (c->ep[s].state == FSM_ST_TIME_WAIT &&
-		    why != TRK_END_CAPTURE)
+		    why != TRK_END_CAPTURE && why != TRK_END_TIME_WAIT)
 			det_tw_change(t->agg, c, s, -1, at);
 	}
 	c->evicted = why == TRK_END_EVICTED;
@@ -680,6 +756,226 @@ finish(struct trk *t, struct conn *c, enum trk_end why, int64_t at)
 	if (t->sink.conn != NULL)
 		t->sink.conn(t->sink.arg, c, why);
 	trk_release(t, c);
+}
+
+/* ---- compact TIME_WAIT records ---- */
+
+static int64_t
+tw_due(const struct trk_tw *r)
+{
+	return r->deadline[0] < r->deadline[1] ? r->deadline[0] :
+	    r->deadline[1];
+}
+
+static void
+heap_set(struct trk *t, size_t i, struct trk_tw *r)
+{
+	t->heap[i] = r;
+	r->heap_idx = (uint32_t)i;
+}
+
+/* Restore the heap order around entry i after its key changed. */
+static void
+heap_fix(struct trk *t, size_t i)
+{
+	struct trk_tw *r = t->heap[i];
+	size_t j;
+
+	while (i > 0 && tw_due(t->heap[(i - 1) / 2]) > tw_due(r)) {
+		heap_set(t, i, t->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		j = 2 * i + 1;
+		if (j >= t->nheap)
+			break;
+		if (j + 1 < t->nheap && tw_due(t->heap[j + 1]) <
+		    tw_due(t->heap[j]))
+			j++;
+		if (tw_due(t->heap[j]) >= tw_due(r))
+			break;
+		heap_set(t, i, t->heap[j]);
+		i = j;
+	}
+	heap_set(t, i, r);
+}
+
+static bool
+heap_push(struct trk *t, struct trk_tw *r)
+{
+	struct trk_tw **v;
+	size_t ncap;
+
+	if (t->nheap == t->capheap) {
+		ncap = t->capheap == 0 ? 1024 : t->capheap * 2;
+		if ((v = realloc(t->heap, ncap * sizeof(*v))) == NULL)
+			return false;
+		t->heap = v;
+		t->capheap = ncap;
+	}
+	heap_set(t, t->nheap++, r);
+	heap_fix(t, t->nheap - 1);
+	return true;
+}
+
+static void
+heap_remove(struct trk *t, struct trk_tw *r)
+{
+	size_t i = r->heap_idx;
+
+	if (--t->nheap == i)
+		return;
+	heap_set(t, i, t->heap[t->nheap]);
+	heap_fix(t, i);
+}
+
+/* The flow key side of a record's side (CONN_CLIENT, CONN_SERVER). */
+static int
+tw_kside(const struct trk_tw *r, int side)
+{
+	return side == CONN_CLIENT ? r->client_kside : !r->client_kside;
+}
+
+/*
+ * Side `side` of r leaves TIME_WAIT at `at`: the TIME_WAIT counts learn
+ * it and, for --at, the holder is counted in TIME_WAIT if the instant
+ * falls between the writing of its connection and now.
+ */
+static void
+tw_side_end(struct trk *t, struct trk_tw *r, int side, int64_t at)
+{
+	const struct flow_key *k = &r->slot->key;
+	int ks = tw_kside(r, side);
+
+	if (r->deadline[side] == TW_NONE)
+		return;
+	r->deadline[side] = TW_NONE;
+	det_tw_leave(t->agg, k->af, k->addr[ks], k->addr[!ks],
+	    k->port[tw_kside(r, CONN_SERVER)]);
+	if (t->cfg->at_set && t->cfg->at_ns >= r->written &&
+	    t->cfg->at_ns < at)
+		det_host_add(t->agg, k->af, k->addr[ks], FSM_ST_TIME_WAIT);
+}
+
+/* The record's tuple is done with TIME_WAIT at `at`: free the record. */
+static void
+tw_free(struct trk *t, struct trk_tw *r, int64_t at)
+{
+	struct flow_slot *slot = r->slot;
+
+	tw_side_end(t, r, CONN_CLIENT, at);
+	tw_side_end(t, r, CONN_SERVER, at);
+	heap_remove(t, r);
+	slot->tw = NULL;
+	/* Its tombstone outlives it (finish() made it for 2*MSL after). */
+	if (slot->tomb_until == 0)
+		flow_tomb(t->ft, slot, at);
+	pool_put(t->tws, r);
+	t->st.tw_live--;
+	t->st.live--;
+}
+
+/* End every TIME_WAIT whose 2*MSL ran out by now. */
+static void
+tw_expire(struct trk *t, int64_t now)
+{
+	struct trk_tw *r;
+	int s;
+
+	while (t->nheap > 0 && tw_due(r = t->heap[0]) <= now) {
+		for (s = 0; s < 2; s++)
+			if (r->deadline[s] <= now)
+				tw_side_end(t, r, s, r->deadline[s]);
+		if (tw_due(r) == TW_NONE)
+			tw_free(t, r, now);
+		else
+			heap_fix(t, 0);
+	}
+}
+
+/*
+ * c has been quiet for the linger time with its endpoints in TIME_WAIT
+ * or CLOSED: write it and keep its tuple as a compact record.  Without
+ * memory for the record it stays whole, as before.
+ */
+static void
+compact(struct trk *t, struct conn *c, int64_t at)
+{
+	struct flow_slot *slot = c->slot;
+	struct trk_tw *r;
+	int s;
+
+	if (slot == NULL || (r = pool_get(t->tws)) == NULL) {
+		t->st.alloc_failures += slot != NULL;
+		tl_append(t, c, TL_TW);
+		return;
+	}
+	r->p.id = c->id;
+	for (s = 0; s < 2; s++) {
+		const struct conn_ep *e = &c->ep[s];
+
+		r->p.t_tw[s] = e->t_tw;
+		r->p.snd_nxt[s] = e->snd_nxt;
+		r->p.tsval[s] = e->tsval;
+		r->p.snd_valid[s] = e->snd_valid;
+		r->p.ts_seen[s] = e->ts_seen;
+		r->deadline[s] = e->state == FSM_ST_TIME_WAIT ?
+		    e->tw_deadline : TW_NONE;
+	}
+	r->written = at;
+	r->slot = slot;
+	r->client_kside = c->client_kside;
+	if (!heap_push(t, r)) {
+		pool_put(t->tws, r);
+		t->st.alloc_failures++;
+		tl_append(t, c, TL_TW);
+		return;
+	}
+	slot->tw = r;
+	c->tw_record = true;
+	t->st.tw_live++;
+	t->st.live++;		/* finish() takes the whole one off */
+	finish(t, c, TRK_END_TIME_WAIT, at);
+}
+
+/*
+ * A segment on a tuple whose connection was written in TIME_WAIT.  A
+ * SYN opens a new incarnation: true, with *prior, *from and *holder
+ * filled for the 2*MSL check and the record freed.  Anything else is
+ * absorbed and counted: a FIN (the peer's retransmission, its last ACK
+ * lost) restarts TIME_WAIT (RFC 9293 3.10.7.4), and an in-window RST
+ * ends it, as Linux does with net.ipv4.tcp_rfc1337=0.
+ */
+static bool
+tw_segment(struct trk *t, struct trk_tw *r, const struct dec_seg *seg,
+    int dir, bool syn, struct det_prior *prior, int *from, int *holder)
+{
+	int side = dir == r->client_kside ? CONN_CLIENT : CONN_SERVER;
+	int64_t now = seg->ts_ns;
+
+	if (syn) {
+		*prior = r->p;
+		*from = side;
+		*holder = r->deadline[!side] != TW_NONE ? !side :
+		    r->deadline[side] != TW_NONE ? side : -1;
+		tw_free(t, r, now);
+		return true;
+	}
+	t->st.anomaly[TRK_AN_SEG_AFTER_WRITE]++;
+	if (seg->flags & DEC_TH_RST) {
+		if (r->p.snd_valid[side] && seg->seq != r->p.snd_nxt[side]) {
+			t->st.anomaly[TRK_AN_RST_IGNORED]++;
+			return false;
+		}
+		tw_free(t, r, now);
+	} else if ((seg->flags & DEC_TH_FIN) &&
+	    r->deadline[!side] != TW_NONE) {
+		t->st.anomaly[TRK_AN_FIN_RETRANSMIT]++;
+		r->deadline[!side] = now + 2 * t->cfg->msl_ns;
+		heap_fix(t, r->heap_idx);
+		flow_tomb(t->ft, r->slot, now + 2 * t->cfg->msl_ns);
+	}
+	return false;
 }
 
 void
@@ -713,12 +1009,23 @@ trk_advance(struct trk *t, int64_t now)
 		if (dl > now)
 			break;
 		expire_tw(t, c, now);
+		/*
+		 * The other side's TIME_WAIT ends a moment later (crossing
+		 * FINs): it stays at the head for it, not behind 2*MSL of
+		 * later deadlines at the tail.
+		 */
+		if (any_tw(c))
+			continue;
 		tl_unlink(t, c);
 		retime(t, c);
 	}
 	while ((c = t->tl[TL_DONE].head) != NULL &&
 	    c->last_seen + t->cfg->linger_ns <= now)
 		finish(t, c, TRK_END_CLOSED, c->last_seen + t->cfg->linger_ns);
+	while ((c = t->tl[TL_QUIET].head) != NULL &&
+	    c->last_seen + t->cfg->linger_ns <= now)
+		compact(t, c, c->last_seen + t->cfg->linger_ns);
+	tw_expire(t, now);
 	while ((c = t->lru.head) != NULL &&
 	    c->last_seen + t->cfg->idle_ns <= now) {
 		if (both_closed(c))
@@ -742,11 +1049,15 @@ trk_new(const struct sf_config *cfg, struct det_agg *agg,
 		return NULL;
 	t->cfg = cfg;
 	t->agg = agg;
+	t->compact = cfg->format != FMT_ZEEK && cfg->format != FMT_ZEEK_JSON;
 	if (sink != NULL)
 		t->sink = *sink;
 	if ((t->ft = flow_new(4096)) == NULL ||
 	    (t->conns = pool_new(sizeof(struct conn),
-	    _Alignof(struct conn))) == NULL) {
+	    _Alignof(struct conn))) == NULL ||
+	    (t->tws = pool_new(sizeof(struct trk_tw),
+	    _Alignof(struct trk_tw))) == NULL) {
+		pool_free(t->conns);
 		flow_free(t->ft);
 		free(t);
 		return NULL;
@@ -767,6 +1078,8 @@ trk_free(struct trk *t)
 		pool_put(t->conns, c);
 	}
 	pool_free(t->conns);
+	pool_free(t->tws);
+	free(t->heap);
 	flow_free(t->ft);
 	free(t);
 }
@@ -804,7 +1117,8 @@ trk_segment_key(struct trk *t, const struct dec_seg *seg, uint64_t pkt,
 {
 	struct flow_slot *slot;
 	struct conn *c, *old;
-	int side;
+	struct det_prior prior;
+	int side, from, holder = -1;
 	int64_t now = seg->ts_ns;
 	bool syn;
 
@@ -840,6 +1154,10 @@ trk_segment_key(struct trk *t, const struct dec_seg *seg, uint64_t pkt,
 				    &c->findings[c->nfindings - 1]);
 		}
 	} else {
+		if (slot != NULL && slot->tw != NULL &&
+		    !tw_segment(t, slot->tw, seg, dir, syn, &prior, &from,
+		    &holder))
+			return;
 		if (slot == NULL &&
 		    (slot = flow_insert(t->ft, key, h)) == NULL) {
 			t->st.alloc_failures++;
@@ -851,6 +1169,13 @@ trk_segment_key(struct trk *t, const struct dec_seg *seg, uint64_t pkt,
 			return;
 		}
 		init_conn(t, c, seg, dir, pkt);
+		if (holder >= 0) {
+			det_reuse_tw(&prior, from, holder, c, seg,
+			    t->cfg->msl_ns, t->cfg->max_events);
+			if (t->sink.finding != NULL && c->nfindings > 0)
+				t->sink.finding(t->sink.arg, c,
+				    &c->findings[c->nfindings - 1]);
+		}
 	}
 	side = dir == c->client_kside ? CONN_CLIENT : CONN_SERVER;
 	apply(t, c, side, seg, pkt);
@@ -870,6 +1195,38 @@ cmp_id(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/*
+ * The records left at the end: each holder was still in TIME_WAIT (for
+ * --at, from the writing of its connection on).  Their connections were
+ * written already, so the records just go.
+ */
+static void
+tw_finish(struct trk *t)
+{
+	struct trk_tw *r;
+	const struct flow_key *k;
+	size_t i;
+	int s;
+
+	for (i = 0; i < t->nheap; i++) {
+		r = t->heap[i];
+		k = &r->slot->key;
+		for (s = 0; s < 2; s++) {
+			if (r->deadline[s] == TW_NONE || (t->cfg->at_set &&
+			    t->cfg->at_ns < r->written))
+				continue;
+			det_host_add(t->agg, k->af, k->addr[tw_kside(r, s)],
+			    FSM_ST_TIME_WAIT);
+		}
+		r->slot->tw = NULL;
+		pool_put(t->tws, r);
+	}
+	t->nheap = 0;
+	t->st.live -= t->st.tw_live;
+	t->st.tw_live = 0;
+	pool_trim(t->tws);
+}
+
 void
 trk_finish(struct trk *t)
 {
@@ -880,6 +1237,7 @@ trk_finish(struct trk *t)
 	int64_t end = t->clock > t->st.last_ts ? t->clock : t->st.last_ts;
 
 	trk_advance(t, end);
+	tw_finish(t);
 	n = (size_t)t->st.live;		/* every live connection is on the LRU */
 	if (n == 0)
 		return;
@@ -911,12 +1269,23 @@ trk_finish(struct trk *t)
 
 void
 trk_foreach(struct trk *t, void (*fn)(void *, const struct conn *),
-    void *arg)
+    void (*tw)(void *, uint8_t, const uint8_t *), void *arg)
 {
+	const struct trk_tw *r;
+	const struct flow_key *k;
 	struct conn *c;
+	size_t i;
+	int s;
 
 	for (c = t->lru.head; c != NULL; c = c->lru_next)
 		fn(arg, c);
+	for (i = 0; tw != NULL && i < t->nheap; i++) {
+		r = t->heap[i];
+		k = &r->slot->key;
+		for (s = 0; s < 2; s++)
+			if (r->deadline[s] != TW_NONE)
+				tw(arg, k->af, k->addr[tw_kside(r, s)]);
+	}
 }
 
 const struct trk_stats *
@@ -933,10 +1302,11 @@ trk_end_name(enum trk_end why)
 		[TRK_END_SUPERSEDED] = "superseded",
 		[TRK_END_IDLE] = "idle",
 		[TRK_END_EVICTED] = "evicted",
+		[TRK_END_TIME_WAIT] = "time_wait",
 		[TRK_END_CAPTURE] = "capture_end",
 	};
 
-	if ((unsigned)why > TRK_END_CAPTURE)
+	if ((unsigned)why >= TRK_END_MAX)
 		return "unknown";
 	return names[why];
 }
@@ -954,6 +1324,7 @@ trk_anomaly_name(enum trk_anomaly an)
 		[TRK_AN_RST_IGNORED] = "rst_ignored",
 		[TRK_AN_DATA_AFTER_FIN] = "data_after_fin",
 		[TRK_AN_SEG_AFTER_CLOSE] = "segment_after_close",
+		[TRK_AN_SEG_AFTER_WRITE] = "segment_after_write",
 	};
 
 	if ((unsigned)an >= TRK_AN_MAX)

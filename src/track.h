@@ -24,7 +24,14 @@ enum trk_end {
 	TRK_END_SUPERSEDED,	/* a new incarnation took the tuple */
 	TRK_END_IDLE,		/* --idle-timeout */
 	TRK_END_EVICTED,	/* --max-flows */
-	TRK_END_CAPTURE		/* still open when the capture ended */
+	/*
+	 * Quiet for the linger time with an endpoint in TIME_WAIT and the
+	 * other in TIME_WAIT or CLOSED: written, and the tuple watched for
+	 * the rest of 2*MSL by a compact record.
+	 */
+	TRK_END_TIME_WAIT,
+	TRK_END_CAPTURE,	/* still open when the capture ended */
+	TRK_END_MAX
 };
 
 /* Where finished connections go (the reports). */
@@ -56,15 +63,17 @@ enum trk_anomaly {
 	TRK_AN_RST_IGNORED,
 	TRK_AN_DATA_AFTER_FIN,
 	TRK_AN_SEG_AFTER_CLOSE,
+	TRK_AN_SEG_AFTER_WRITE,	/* reached a written TIME_WAIT tuple */
 	TRK_AN_MAX
 };
 
 struct trk_stats {
 	uint64_t	segments;
 	uint64_t	connections;
-	uint64_t	live;
+	uint64_t	live;		/* connections open, tw_live included */
 	uint64_t	peak_live;
-	uint64_t	ended[TRK_END_CAPTURE + 1];
+	uint64_t	tw_live;	/* of them, compact TIME_WAIT records */
+	uint64_t	ended[TRK_END_MAX];
 	uint64_t	anomaly[TRK_AN_MAX];
 	uint64_t	invalid_by_event[FSM_EV_MAX];
 	uint64_t	events_dropped;
@@ -106,9 +115,15 @@ void		trk_release(struct trk *t, struct conn *c);
  * does not come on top of it.
  */
 void		trk_trim(struct trk *t);
-/* Visit the live connections (for a periodic netstat view). */
+/*
+ * Visit the live connections (for a periodic netstat view): fn for each
+ * whole one, tw (when not NULL) for each endpoint in TIME_WAIT of a
+ * connection already written, by its address.
+ */
 void		trk_foreach(struct trk *t,
-		    void (*fn)(void *arg, const struct conn *c), void *arg);
+		    void (*fn)(void *arg, const struct conn *c),
+		    void (*tw)(void *arg, uint8_t af, const uint8_t *addr),
+		    void *arg);
 const struct trk_stats *trk_stats(const struct trk *t);
 const char	*trk_end_name(enum trk_end why);
 const char	*trk_anomaly_name(enum trk_anomaly an);

@@ -92,16 +92,24 @@ teardown(void)
 	det_agg_free(agg);
 }
 
-/* Client 10.0.0.1:40000, server 10.0.0.2:80; c2s chooses the sender. */
+/* Client 10.0.0.1:cport, server 10.0.0.2:80; c2s chooses the sender. */
 static void
-seg(int c2s, int64_t t, uint8_t flags, uint32_t seq, uint32_t ack,
-    uint32_t len)
+seg_on(uint16_t cport, int c2s, int64_t t, uint8_t flags, uint32_t seq,
+    uint32_t ack, uint32_t len)
 {
-	struct tb_ends e = { 40000, 80, 65535 };
+	struct tb_ends e = { cport, 80, 65535 };
 	struct dec_seg s;
 
 	tb_seg(&s, &e, c2s, t, flags, seq, ack, len);
 	trk_segment(trk, &s, ++pktno);
+}
+
+/* The same from client port 40000. */
+static void
+seg(int c2s, int64_t t, uint8_t flags, uint32_t seq, uint32_t ack,
+    uint32_t len)
+{
+	seg_on(40000, c2s, t, flags, seq, ack, len);
 }
 
 #define A	DEC_TH_ACK
@@ -145,16 +153,160 @@ START_TEST(test_normal_close)
 }
 END_TEST
 
+/*
+ * A TIME_WAIT shorter than the linger time (--msl 2) ends inside the
+ * whole connection, whose timeline then shows it to CLOSED.
+ */
 START_TEST(test_tw_expires)
+{
+	cfg.msl_ns = 2 * S;
+	open_conn(0, 100);
+	close_client_first(100 * MS, 100);
+	/* A packet 70 s later runs the timers. */
+	seg(1, 70 * S, DEC_TH_SYN, 9, 0, 0);
+	ck_assert_int_ge(nseen, 1);
+	ck_assert_int_eq(seen[0].why, TRK_END_CLOSED);
+	ck_assert_int_eq(seen[0].final[CONN_CLIENT], FSM_ST_CLOSED);
+	ck_assert_int_eq(seen[0].in_tw[CONN_CLIENT], 4 * S);
+	trk_finish(trk);
+}
+END_TEST
+
+/* The TIME_WAIT counts and netstat view after trk_finish(). */
+static uint32_t
+host_tw(int last_octet)
+{
+	const struct det_host_stat *h;
+	size_t i, n = det_agg_hosts(agg, &h);
+
+	for (i = 0; i < n; i++)
+		if (h[i].addr[3] == last_octet)
+			return h[i].count[FSM_ST_TIME_WAIT];
+	return 0;
+}
+
+/*
+ * Quiet for the linger time (5 s) in TIME_WAIT: written then, and the
+ * tuple kept as a compact record until 2*MSL after the TIME_WAIT began.
+ */
+START_TEST(test_tw_written_when_quiet)
 {
 	open_conn(0, 100);
 	close_client_first(100 * MS, 100);
-	/* An unrelated packet 61 s later runs the timers. */
-	seg(1, 70 * S, DEC_TH_SYN, 9, 0, 0);
-	ck_assert_int_ge(nseen, 1);
-	ck_assert_int_eq(seen[0].final[CONN_CLIENT], FSM_ST_CLOSED);
-	ck_assert_int_eq(seen[0].in_tw[CONN_CLIENT], 60 * S);
+	trk_advance(trk, SB_T0 + 5 * S + 102 * MS);
+	ck_assert_int_eq(nseen, 0);
+	trk_advance(trk, SB_T0 + 5 * S + 103 * MS);
+	ck_assert_int_eq(nseen, 1);
+	ck_assert_int_eq(seen[0].why, TRK_END_TIME_WAIT);
+	ck_assert_int_eq(seen[0].final[CONN_CLIENT], FSM_ST_TIME_WAIT);
+	ck_assert_int_eq(seen[0].final[CONN_SERVER], FSM_ST_CLOSED);
+	/* From the server's FIN (102 ms) to the writing (5.103 s). */
+	ck_assert_int_eq(seen[0].in_tw[CONN_CLIENT], 5 * S + 1 * MS);
+	ck_assert_uint_eq(trk_stats(trk)->tw_live, 1);
+	ck_assert_uint_eq(trk_stats(trk)->live, 1);
+	ck_assert_uint_eq(trk_stats(trk)->peak_live, 1);
+	trk_advance(trk, SB_T0 + 60 * S + 101 * MS);
+	ck_assert_uint_eq(trk_stats(trk)->tw_live, 1);
+	trk_advance(trk, SB_T0 + 60 * S + 102 * MS);
+	ck_assert_uint_eq(trk_stats(trk)->tw_live, 0);
+	ck_assert_uint_eq(trk_stats(trk)->live, 0);
 	trk_finish(trk);
+	ck_assert_int_eq(nseen, 1);
+	ck_assert_uint_eq(trk_stats(trk)->ended[TRK_END_TIME_WAIT], 1);
+	ck_assert_uint_eq(host_tw(1), 0);
+}
+END_TEST
+
+/* A record alive at the end is in the netstat view of the end. */
+START_TEST(test_tw_record_netstat)
+{
+	open_conn(0, 100);
+	close_client_first(100 * MS, 100);
+	trk_advance(trk, SB_T0 + 20 * S);
+	ck_assert_int_eq(nseen, 1);
+	trk_finish(trk);
+	ck_assert_uint_eq(host_tw(1), 1);
+	ck_assert_uint_eq(host_tw(2), 0);
+	ck_assert_uint_eq(trk_stats(trk)->live, 0);
+}
+END_TEST
+
+/* --at: before the writing from the timeline, after it from the record. */
+START_TEST(test_tw_record_at)
+{
+	static const int64_t at[] = { 3 * S, 30 * S, 61 * S };
+	static const uint32_t want[] = { 1, 1, 0 };
+
+	cfg.at_set = true;
+	cfg.at_ns = SB_T0 + at[_i];
+	open_conn(0, 100);
+	close_client_first(100 * MS, 100);
+	trk_advance(trk, SB_T0 + 62 * S);
+	trk_finish(trk);
+	ck_assert_int_eq(nseen, 1);
+	ck_assert_int_eq(seen[0].why, TRK_END_TIME_WAIT);
+	ck_assert_uint_eq(host_tw(1), want[_i]);
+}
+END_TEST
+
+/* A new SYN on the record's tuple inside 2*MSL: the check still runs. */
+START_TEST(test_tw_record_2msl_violation)
+{
+	static const uint32_t isn[] = { 100 + 112 + 65537, 50 };
+
+	open_conn(0, 100);
+	close_client_first(100 * MS, 100);
+	open_conn(8 * S, isn[_i]);
+	ck_assert_int_eq(nseen, 1);
+	ck_assert_uint_eq(trk_stats(trk)->tw_live, 0);
+	trk_finish(trk);
+	ck_assert_int_eq(nseen, 2);
+	ck_assert_int_eq(seen[0].why, TRK_END_TIME_WAIT);
+	ck_assert_int_eq(seen[1].inc, 2);
+	ck_assert_uint_eq(seen[1].prev, seen[0].id);
+	ck_assert_int_eq(seen[1].nfind, 1);
+	ck_assert_int_eq(seen[1].kind[0], FIND_TWO_MSL_VIOLATION);
+	ck_assert_int_eq(seen[1].holder[0], CONN_CLIENT);
+	ck_assert_int_eq(seen[1].dur[0], 8 * S - 102 * MS);
+	ck_assert_int_eq(seen[1].safe[0], _i == 0 ? 1 : 0);
+	/* The new incarnation is the one in the netstat view. */
+	ck_assert_uint_eq(host_tw(1), 0);
+}
+END_TEST
+
+/*
+ * A FIN retransmitted after the writing restarts TIME_WAIT (RFC 9293
+ * 3.10.7.4) and makes no connection of its own.
+ */
+START_TEST(test_tw_record_late_fin)
+{
+	open_conn(0, 100);
+	close_client_first(100 * MS, 100);
+	seg(0, 10 * S, F, 5001, 112, 0);
+	ck_assert_int_eq(nseen, 1);
+	ck_assert_uint_eq(trk_stats(trk)->anomaly[TRK_AN_SEG_AFTER_WRITE], 1);
+	trk_advance(trk, SB_T0 + 69 * S);
+	ck_assert_uint_eq(trk_stats(trk)->tw_live, 1);
+	trk_advance(trk, SB_T0 + 70 * S);
+	ck_assert_uint_eq(trk_stats(trk)->tw_live, 0);
+	trk_finish(trk);
+	ck_assert_int_eq(nseen, 1);
+}
+END_TEST
+
+/* An in-window RST ends the record's TIME_WAIT; another is ignored. */
+START_TEST(test_tw_record_rst)
+{
+	open_conn(0, 100);
+	close_client_first(100 * MS, 100);
+	seg(0, 10 * S, R, 7000, 0, 0);
+	ck_assert_uint_eq(trk_stats(trk)->tw_live, 1);
+	ck_assert_uint_eq(trk_stats(trk)->anomaly[TRK_AN_RST_IGNORED], 1);
+	seg(0, 11 * S, R, 5002, 0, 0);
+	ck_assert_uint_eq(trk_stats(trk)->tw_live, 0);
+	trk_finish(trk);
+	ck_assert_int_eq(nseen, 1);
+	ck_assert_uint_eq(host_tw(1), 0);
 }
 END_TEST
 
@@ -358,6 +510,34 @@ START_TEST(test_simultaneous_close)
 }
 END_TEST
 
+/*
+ * Crossing FINs end the two TIME_WAITs a moment apart: the second must
+ * end on time, not behind connections that entered TIME_WAIT later.
+ */
+START_TEST(test_simultaneous_close_tw_ends)
+{
+	cfg.msl_ns = 2 * S;	/* 4 s: shorter than the linger, kept whole */
+	open_conn(0, 100);
+	seg(1, 10 * MS, F, 111, 5001, 0);
+	seg(0, 10 * MS + 5000, F, 5001, 111, 0);
+	seg(1, 11 * MS, A, 112, 5002, 0);
+	seg(0, 11 * MS + 5000, A, 5002, 112, 0);
+	/* Another tuple; its server holds TIME_WAIT from 1.002 s. */
+	seg_on(40001, 1, 1 * S, DEC_TH_SYN, 900, 0, 0);
+	seg_on(40001, 0, 1 * S, DEC_TH_SYN | A, 7000, 901, 0);
+	seg_on(40001, 1, 1 * S + 1 * MS, A, 901, 7001, 0);
+	seg_on(40001, 0, 1 * S + 1 * MS, F, 7001, 901, 0);
+	seg_on(40001, 1, 1 * S + 2 * MS, F, 901, 7002, 0);
+	seg_on(40001, 0, 1 * S + 2 * MS, A, 7002, 902, 0);
+	/* Between the two deadlines of the first, then after both. */
+	trk_advance(trk, SB_T0 + 4 * S + 11 * MS + 1000);
+	trk_advance(trk, SB_T0 + 4 * S + 12 * MS);
+	trk_finish(trk);
+	ck_assert_uint_eq(host_tw(1), 0);
+	ck_assert_uint_eq(host_tw(2), 1);
+}
+END_TEST
+
 START_TEST(test_max_flows_evicts)
 {
 	cfg.max_flows = 1;
@@ -393,6 +573,12 @@ make_suite_track(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_normal_close);
 	tcase_add_test(tc, test_tw_expires);
+	tcase_add_test(tc, test_tw_written_when_quiet);
+	tcase_add_test(tc, test_tw_record_netstat);
+	tcase_add_loop_test(tc, test_tw_record_at, 0, 3);
+	tcase_add_loop_test(tc, test_tw_record_2msl_violation, 0, 2);
+	tcase_add_test(tc, test_tw_record_late_fin);
+	tcase_add_test(tc, test_tw_record_rst);
 	tcase_add_test(tc, test_tw_intact_near_miss);
 	tcase_add_test(tc, test_premature_tw);
 	tcase_add_test(tc, test_premature_fw2);
@@ -408,6 +594,7 @@ make_suite_track(void)
 	tcase_add_test(tc, test_close_wait);
 	tcase_add_test(tc, test_close_wait_short_near_miss);
 	tcase_add_test(tc, test_simultaneous_close);
+	tcase_add_test(tc, test_simultaneous_close_tw_ends);
 	tcase_add_test(tc, test_max_flows_evicts);
 	suite_add_tcase(s, tc);
 	return s;
