@@ -665,6 +665,82 @@ text_tuple(struct sbuf *b, const struct conn *c)
 	}
 }
 
+/*
+ * What follows the time of a closing state that an endpoint still held
+ * when synfin stopped following the connection: that time is the time so
+ * far, not the length of the state.  A closed connection's states all
+ * ended, and a superseded incarnation's ended at the new SYN: no words.
+ */
+static const char *
+still_held(enum trk_end why)
+{
+	switch (why) {
+	case TRK_END_CAPTURE:
+		return " (still at capture end)";
+	case TRK_END_IDLE:
+		return " (still when it expired idle)";
+	case TRK_END_EVICTED:
+		return " (still when evicted)";
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * The close line: for each side that sent a FIN or reached CLOSE_WAIT,
+ * its FIN and the time it spent in each closing state.  A state still
+ * held at the end is given even at 0 ms, with still_held()'s words.
+ */
+static void
+text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
+{
+	const char *still = still_held(why);
+	int side;
+
+	sb_puts(b, "    close:  ");
+	for (side = 0; side < 2; side++) {
+		const struct conn_ep *e = &c->ep[side];
+		bool held;
+		size_t k;
+
+		/* Its time up to the end is in its last record's state. */
+		held = still != NULL && e->state >= FSM_ST_CLOSE_WAIT &&
+		    e->nstates > 0 && e->states[e->nstates - 1].state ==
+		    e->state;
+		if (!e->fin_seen && conn_time_in(c, side,
+		    FSM_ST_CLOSE_WAIT) == 0 && !held)
+			continue;
+		sb_printf(b, " %s", conn_side_name(side));
+		if (e->fin_seen) {
+			sb_puts(b, " FIN ");
+			rel(b, c, e->t_fin);
+			if (e->fin_tx > 1)
+				sb_printf(b, " (x%u)", e->fin_tx);
+			if (e->t_fin_ack != 0) {
+				sb_puts(b, " acked ");
+				rel(b, c, e->t_fin_ack);
+			}
+		} else {
+			sb_puts(b, " no FIN");
+		}
+		sb_putc(b, ';');
+		for (k = 0; k < sizeof(close_states); k++) {
+			enum fsm_state st = close_states[k];
+			int64_t d = conn_time_in(c, side, st);
+			bool now = held && st == e->state;
+
+			if (d == 0 && !now)
+				continue;
+			sb_printf(b, " %s ", fsm_state_name(st));
+			msec(b, d);
+			if (now)
+				sb_puts(b, still);
+		}
+		sb_putc(b, ';');
+	}
+	sb_putc(b, '\n');
+}
+
 static void
 text_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 {
@@ -741,36 +817,8 @@ text_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 		}
 		sb_putc(b, '\n');
 	}
-	if (c->ep[0].fin_seen || c->ep[1].fin_seen) {
-		sb_puts(b, "    close:  ");
-		for (side = 0; side < 2; side++) {
-			const struct conn_ep *e = &c->ep[side];
-			size_t k;
-
-			if (!e->fin_seen)
-				continue;
-			sb_printf(b, " %s FIN ", conn_side_name(side));
-			rel(b, c, e->t_fin);
-			if (e->fin_tx > 1)
-				sb_printf(b, " (x%u)", e->fin_tx);
-			if (e->t_fin_ack != 0) {
-				sb_puts(b, " acked ");
-				rel(b, c, e->t_fin_ack);
-			}
-			sb_putc(b, ';');
-			for (k = 0; k < sizeof(close_states); k++) {
-				enum fsm_state st = close_states[k];
-				int64_t d = conn_time_in(c, side, st);
-
-				if (d == 0)
-					continue;
-				sb_printf(b, " %s ", fsm_state_name(st));
-				msec(b, d);
-			}
-			sb_putc(b, ';');
-		}
-		sb_putc(b, '\n');
-	}
+	if (c->ep[0].fin_seen || c->ep[1].fin_seen)
+		text_close(b, c, why);
 	for (i = 0; i < c->nrsts; i++) {
 		const struct conn_rst *rs = &c->rsts[i];
 
