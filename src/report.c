@@ -984,7 +984,7 @@ cw_visit(void *arg, const struct conn *c)
 		if (cross < w->from || cross >= w->to)
 			continue;
 		dur = w->to - e->t_entered;
-		half = e->t_last_data > e->t_entered;
+		half = det_half_close(c, side, NULL);
 		snprintf(ex, sizeof(ex), "the %s has been in CLOSE_WAIT for "
 		    "%.3f s (over %.3f s)%s", conn_side_name(side),
 		    (double)dur / 1e9, (double)r->cfg->close_wait_ns / 1e9,
