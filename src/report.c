@@ -79,6 +79,18 @@ rpt_addr(const struct conn *c, int side, char *buf, size_t len)
 	return dec_addr_str(c->af, c->ep[side].addr, buf, len);
 }
 
+/* The side that went on sending after the other's FIN, or -1. */
+static int
+half_close_side(const struct conn *c, struct det_half_close *hc)
+{
+	int side;
+
+	for (side = 0; side < 2; side++)
+		if (det_half_close(c, side, hc))
+			return side;
+	return -1;
+}
+
 static void
 flush_if_big(struct rpt *r, FILE *f)
 {
@@ -492,6 +504,7 @@ json_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 	struct sbuf *b = &r->b;
 	const struct conn_ep *cl = &c->ep[CONN_CLIENT];
 	const struct conn_ep *sv = &c->ep[CONN_SERVER];
+	struct det_half_close hc;
 	int64_t last = c->t_syn_last != 0 ? c->t_syn_last : c->t_syn;
 
 	sb_puts(b, "{\"type\":\"connection\",\"id\":");
@@ -569,7 +582,16 @@ json_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 	json_durations(b, c, CONN_CLIENT);
 	sb_puts(b, ",\"server\":");
 	json_durations(b, c, CONN_SERVER);
-	sb_puts(b, "}},\"states\":{\"client\":");
+	if (half_close_side(c, &hc) >= 0) {
+		sb_puts(b, "},\"half_close\":true,\"half_close_bytes\":");
+		sb_u64(b, hc.bytes);
+		sb_puts(b, ",\"half_close_duration\":");
+		j_dur(b, hc.duration);
+	} else {
+		sb_puts(b, "},\"half_close\":false,\"half_close_bytes\":null,"
+		    "\"half_close_duration\":null");
+	}
+	sb_puts(b, "},\"states\":{\"client\":");
 	json_states(b, c, CONN_CLIENT);
 	sb_puts(b, ",\"server\":");
 	json_states(b, c, CONN_SERVER);
@@ -689,12 +711,15 @@ still_held(enum trk_end why)
 /*
  * The close line: for each side that sent a FIN or reached CLOSE_WAIT,
  * its FIN and the time it spent in each closing state.  A state still
- * held at the end is given even at 0 ms, with still_held()'s words.
+ * held at the end is given even at 0 ms, with still_held()'s words.  A
+ * half close ends it: which side sent how much, for how long, after the
+ * other's FIN (close status "normal" does not say it).
  */
 static void
 text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 {
 	const char *still = still_held(why);
+	struct det_half_close hc;
 	int side;
 
 	sb_puts(b, "    close:  ");
@@ -737,6 +762,13 @@ text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 				sb_puts(b, still);
 		}
 		sb_putc(b, ';');
+	}
+	if ((side = half_close_side(c, &hc)) >= 0) {
+		sb_printf(b, " half close: the %s sent ", conn_side_name(side));
+		sb_u64(b, hc.bytes);
+		sb_puts(b, " bytes over ");
+		msec(b, hc.duration);
+		sb_printf(b, " after the %s's FIN", conn_side_name(!side));
 	}
 	sb_putc(b, '\n');
 }

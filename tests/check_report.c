@@ -1,8 +1,9 @@
 /*
- * check_report.c: the text report's close line, on hand-built segments
- * run through the engine: a closing state still held when the report is
- * written is said to be so, whatever ended the connection, and one that
- * ran its course is not.
+ * check_report.c: the close part of the reports, on hand-built segments
+ * run through the engine.  Text: a closing state still held when the
+ * report is written is said to be so, whatever ended the connection, and
+ * one that ran its course is not; a half close is told with its bytes
+ * and time.  JSON: the half close fields.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,34 @@ close_client_first(uint16_t cport, int64_t t)
 	seg(cport, 1, t + 3 * MS, A, 112, 5002, 0);
 }
 
+/*
+ * Client FIN at 100 ms, then the server sends 3 x 1000 bytes, the last
+ * at 2500 ms, and closes at 2510 ms: a half close of 2400 ms.
+ */
+static void
+half_close(uint16_t cport)
+{
+	client_fin_acked(cport, 100 * MS);
+	seg(cport, 0, 300 * MS, P, 5001, 112, 1000);
+	seg(cport, 1, 301 * MS, A, 112, 6001, 0);
+	seg(cport, 0, 1500 * MS, P, 6001, 112, 1000);
+	seg(cport, 0, 2500 * MS, P, 7001, 112, 1000);
+	seg(cport, 1, 2501 * MS, A, 112, 8001, 0);
+	seg(cport, 0, 2510 * MS, F, 8001, 112, 0);
+	seg(cport, 1, 2511 * MS, A, 112, 8002, 0);
+}
+
+/* Connection #1 half closes, #2 closes without; then the end. */
+static void
+half_close_and_not(void)
+{
+	open_conn(40000, 0);
+	half_close(40000);
+	open_conn(40001, 3 * S);
+	close_client_first(40001, 3100 * MS);
+	finish();
+}
+
 /* The close line of connection #id, without its newline. */
 static char *
 close_line(unsigned id)
@@ -230,6 +259,45 @@ START_TEST(test_superseded_tw_not_still)
 }
 END_TEST
 
+START_TEST(test_half_close_text)
+{
+	const char *tail = "; half close: the server sent 3000 bytes over "
+	    "2400.000 ms after the client's FIN";
+	const char *l;
+
+	start(FMT_TEXT);
+	half_close_and_not();
+	/* Close status stays normal; the line says what followed the FIN. */
+	ck_assert_ptr_nonnull(strstr(text, "#1 10.0.0.1:40000 -> "
+	    "10.0.0.2:80  handshake complete, close normal (client closed "
+	    "first)"));
+	l = close_line(1);
+	ck_assert_uint_gt(strlen(l), strlen(tail));
+	ck_assert_str_eq(l + strlen(l) - strlen(tail), tail);
+	ck_assert_ptr_null(strstr(close_line(2), "half close"));
+}
+END_TEST
+
+START_TEST(test_half_close_json)
+{
+	const char *two;
+
+	start(FMT_JSON);
+	half_close_and_not();
+	ck_assert_ptr_nonnull(strstr(text, "\"id\":1,"));
+	ck_assert_ptr_nonnull(strstr(text, "\"close\":{\"status\":"
+	    "\"normal\","));
+	ck_assert_ptr_nonnull(strstr(text, "}},\"half_close\":true,"
+	    "\"half_close_bytes\":3000,\"half_close_duration\":2.400000000},"
+	    "\"states\":"));
+	/* The second connection: no half close, the fields still there. */
+	ck_assert_ptr_nonnull(two = strstr(text, "\"id\":2,"));
+	ck_assert_ptr_nonnull(strstr(two, "}},\"half_close\":false,"
+	    "\"half_close_bytes\":null,\"half_close_duration\":null},"
+	    "\"states\":"));
+}
+END_TEST
+
 Suite *
 make_suite_report(void)
 {
@@ -243,6 +311,8 @@ make_suite_report(void)
 	tcase_add_test(tc, test_close_wait_ended_by_rst);
 	tcase_add_test(tc, test_still_when_idle);
 	tcase_add_test(tc, test_superseded_tw_not_still);
+	tcase_add_test(tc, test_half_close_text);
+	tcase_add_test(tc, test_half_close_json);
 	suite_add_tcase(s, tc);
 	return s;
 }
