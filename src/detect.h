@@ -52,9 +52,24 @@ void	det_reuse_tw(const struct det_prior *p, int from, int holder,
 int	det_finding_explain(const struct conn *c,
 	    const struct conn_finding *f, char *buf, size_t len);
 
-/* detect_close.c and detect_handshake.c: status when c is finished. */
+/* detect_status.c: status when c is finished. */
 void	det_handshake_finish(struct conn *c);
 void	det_close_finish(struct conn *c);
+/* When an endpoint first entered st (ns), 0 if it never did. */
+int64_t	det_entered(const struct conn_ep *e, enum fsm_state st);
+
+/* What one side sent after the other's FIN, in a half close. */
+struct det_half_close {
+	uint32_t	bytes;		/* payload; saturates at UINT32_MAX */
+	int64_t		duration;	/* the FIN to its last payload, ns */
+};
+/*
+ * True when `side` went on sending data after the peer's FIN (it was in
+ * CLOSE_WAIT): a half close.  The CLOSE_WAIT finding's half_close and
+ * the reports use this one rule.  out may be NULL.
+ */
+bool	det_half_close(const struct conn *c, int side,
+	    struct det_half_close *out);
 
 /* detect_closewait.c, detect_timewait.c, detect_hoststates.c. */
 struct det_agg	*det_agg_new(const struct sf_config *cfg);

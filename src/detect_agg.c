@@ -224,17 +224,6 @@ count_verdict(struct det_verdict *v, uint64_t id)
 
 /* ---- CLOSE_WAIT ---- */
 
-static int64_t
-cw_entry(const struct conn_ep *e)
-{
-	uint32_t i;
-
-	for (i = 0; i < e->nstates; i++)
-		if (e->states[i].state == FSM_ST_CLOSE_WAIT)
-			return e->states[i].at;
-	return 0;
-}
-
 static void
 closewait(struct det_agg *a, struct conn *c)
 {
@@ -246,7 +235,7 @@ closewait(struct det_agg *a, struct conn *c)
 
 	for (side = 0; side < 2; side++) {
 		e = &c->ep[side];
-		if ((start = cw_entry(e)) == 0)
+		if ((start = det_entered(e, FSM_ST_CLOSE_WAIT)) == 0)
 			continue;
 		memset(&f, 0, sizeof(f));
 		f.kind = FIND_CLOSE_WAIT;
@@ -256,7 +245,7 @@ closewait(struct det_agg *a, struct conn *c)
 		f.duration = conn_time_in(c, side, FSM_ST_CLOSE_WAIT);
 		f.open_at_end = e->state == FSM_ST_CLOSE_WAIT &&
 		    !c->superseded;
-		f.half_close = e->t_last_data > start;
+		f.half_close = det_half_close(c, side, NULL);
 		if (f.duration <= a->cfg->close_wait_ns && !f.open_at_end)
 			continue;
 		conn_add_finding(c, &f, a->cfg->max_events);

@@ -1,6 +1,7 @@
 /*
  * detect_status.c: handshake and close status of a finished connection,
- * derived from the facts the engine recorded, never from guesses.
+ * and whether it was a half close, derived from the facts the engine
+ * recorded, never from guesses.
  */
 #include "detect.h"
 
@@ -13,6 +14,39 @@ reached(const struct conn_ep *e, enum fsm_state st)
 		if (e->states[i].state == st)
 			return true;
 	return false;
+}
+
+int64_t
+det_entered(const struct conn_ep *e, enum fsm_state st)
+{
+	uint32_t i;
+
+	for (i = 0; i < e->nstates; i++)
+		if (e->states[i].state == st)
+			return e->states[i].at;
+	return 0;
+}
+
+/*
+ * RFC 9293 3.6: a side that has closed may go on receiving until the
+ * other closes.  The other side is then in CLOSE_WAIT, which it entered
+ * when the FIN passed, and its data after that entry is the half close.
+ * The bytes are counted by the engine on the FIN's sender as they pass
+ * (data_after_fin), so nothing here walks packets.
+ */
+bool
+det_half_close(const struct conn *c, int side, struct det_half_close *out)
+{
+	const struct conn_ep *e = &c->ep[side];
+	int64_t start = det_entered(e, FSM_ST_CLOSE_WAIT);
+
+	if (start == 0 || e->t_last_data <= start)
+		return false;
+	if (out != NULL) {
+		out->bytes = c->ep[!side].data_after_fin;
+		out->duration = e->t_last_data - start;
+	}
+	return true;
 }
 
 static bool

@@ -79,6 +79,18 @@ rpt_addr(const struct conn *c, int side, char *buf, size_t len)
 	return dec_addr_str(c->af, c->ep[side].addr, buf, len);
 }
 
+/* The side that went on sending after the other's FIN, or -1. */
+static int
+half_close_side(const struct conn *c, struct det_half_close *hc)
+{
+	int side;
+
+	for (side = 0; side < 2; side++)
+		if (det_half_close(c, side, hc))
+			return side;
+	return -1;
+}
+
 static void
 flush_if_big(struct rpt *r, FILE *f)
 {
@@ -492,6 +504,7 @@ json_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 	struct sbuf *b = &r->b;
 	const struct conn_ep *cl = &c->ep[CONN_CLIENT];
 	const struct conn_ep *sv = &c->ep[CONN_SERVER];
+	struct det_half_close hc;
 	int64_t last = c->t_syn_last != 0 ? c->t_syn_last : c->t_syn;
 
 	sb_puts(b, "{\"type\":\"connection\",\"id\":");
@@ -569,7 +582,16 @@ json_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 	json_durations(b, c, CONN_CLIENT);
 	sb_puts(b, ",\"server\":");
 	json_durations(b, c, CONN_SERVER);
-	sb_puts(b, "}},\"states\":{\"client\":");
+	if (half_close_side(c, &hc) >= 0) {
+		sb_puts(b, "},\"half_close\":true,\"half_close_bytes\":");
+		sb_u64(b, hc.bytes);
+		sb_puts(b, ",\"half_close_duration\":");
+		j_dur(b, hc.duration);
+	} else {
+		sb_puts(b, "},\"half_close\":false,\"half_close_bytes\":null,"
+		    "\"half_close_duration\":null");
+	}
+	sb_puts(b, "},\"states\":{\"client\":");
 	json_states(b, c, CONN_CLIENT);
 	sb_puts(b, ",\"server\":");
 	json_states(b, c, CONN_SERVER);
@@ -665,6 +687,98 @@ text_tuple(struct sbuf *b, const struct conn *c)
 	}
 }
 
+/*
+ * What follows the time of a closing state that an endpoint still held
+ * when synfin stopped following the connection: that time is the time so
+ * far, not the length of the state.  A closed connection's states all
+ * ended, and a superseded incarnation's ended at the new SYN: no words.
+ */
+static const char *
+still_held(enum trk_end why)
+{
+	switch (why) {
+	case TRK_END_CAPTURE:
+		return " (still at capture end)";
+	case TRK_END_IDLE:
+		return " (still when it expired idle)";
+	case TRK_END_EVICTED:
+		return " (still when evicted)";
+	case TRK_END_TIME_WAIT:
+		return " (still when written; 2*MSL ends ";
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * The close line: for each side that sent a FIN or reached CLOSE_WAIT,
+ * its FIN and the time it spent in each closing state.  A state still
+ * held at the end is given even at 0 ms, with still_held()'s words.  A
+ * half close ends it: which side sent how much, for how long, after the
+ * other's FIN (close status "normal" does not say it).
+ */
+static void
+text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
+{
+	const char *still = still_held(why);
+	struct det_half_close hc;
+	int side;
+
+	sb_puts(b, "    close:  ");
+	for (side = 0; side < 2; side++) {
+		const struct conn_ep *e = &c->ep[side];
+		bool held;
+		size_t k;
+
+		/* Its time up to the end is in its last record's state. */
+		held = still != NULL && e->state >= FSM_ST_CLOSE_WAIT &&
+		    e->nstates > 0 && e->states[e->nstates - 1].state ==
+		    e->state;
+		if (!e->fin_seen && conn_time_in(c, side,
+		    FSM_ST_CLOSE_WAIT) == 0 && !held)
+			continue;
+		sb_printf(b, " %s", conn_side_name(side));
+		if (e->fin_seen) {
+			sb_puts(b, " FIN ");
+			rel(b, c, e->t_fin);
+			if (e->fin_tx > 1)
+				sb_printf(b, " (x%u)", e->fin_tx);
+			if (e->t_fin_ack != 0) {
+				sb_puts(b, " acked ");
+				rel(b, c, e->t_fin_ack);
+			}
+		} else {
+			sb_puts(b, " no FIN");
+		}
+		sb_putc(b, ';');
+		for (k = 0; k < sizeof(close_states); k++) {
+			enum fsm_state st = close_states[k];
+			int64_t d = conn_time_in(c, side, st);
+			bool now = held && st == e->state;
+
+			if (d == 0 && !now)
+				continue;
+			sb_printf(b, " %s ", fsm_state_name(st));
+			msec(b, d);
+			if (now)
+				sb_puts(b, still);
+			if (now && why == TRK_END_TIME_WAIT) {
+				rel(b, c, e->tw_deadline);
+				sb_putc(b, ')');
+			}
+		}
+		sb_putc(b, ';');
+	}
+	if ((side = half_close_side(c, &hc)) >= 0) {
+		sb_printf(b, " half close: the %s sent ", conn_side_name(side));
+		sb_u64(b, hc.bytes);
+		sb_puts(b, " bytes over ");
+		msec(b, hc.duration);
+		sb_printf(b, " after the %s's FIN", conn_side_name(!side));
+	}
+	sb_putc(b, '\n');
+}
+
 static void
 text_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 {
@@ -741,36 +855,8 @@ text_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 		}
 		sb_putc(b, '\n');
 	}
-	if (c->ep[0].fin_seen || c->ep[1].fin_seen) {
-		sb_puts(b, "    close:  ");
-		for (side = 0; side < 2; side++) {
-			const struct conn_ep *e = &c->ep[side];
-			size_t k;
-
-			if (!e->fin_seen)
-				continue;
-			sb_printf(b, " %s FIN ", conn_side_name(side));
-			rel(b, c, e->t_fin);
-			if (e->fin_tx > 1)
-				sb_printf(b, " (x%u)", e->fin_tx);
-			if (e->t_fin_ack != 0) {
-				sb_puts(b, " acked ");
-				rel(b, c, e->t_fin_ack);
-			}
-			sb_putc(b, ';');
-			for (k = 0; k < sizeof(close_states); k++) {
-				enum fsm_state st = close_states[k];
-				int64_t d = conn_time_in(c, side, st);
-
-				if (d == 0)
-					continue;
-				sb_printf(b, " %s ", fsm_state_name(st));
-				msec(b, d);
-			}
-			sb_putc(b, ';');
-		}
-		sb_putc(b, '\n');
-	}
+	if (c->ep[0].fin_seen || c->ep[1].fin_seen)
+		text_close(b, c, why);
 	for (i = 0; i < c->nrsts; i++) {
 		const struct conn_rst *rs = &c->rsts[i];
 
@@ -936,7 +1022,7 @@ cw_visit(void *arg, const struct conn *c)
 		if (cross < w->from || cross >= w->to)
 			continue;
 		dur = w->to - e->t_entered;
-		half = e->t_last_data > e->t_entered;
+		half = det_half_close(c, side, NULL);
 		snprintf(ex, sizeof(ex), "the %s has been in CLOSE_WAIT for "
 		    "%.3f s (over %.3f s)%s", conn_side_name(side),
 		    (double)dur / 1e9, (double)r->cfg->close_wait_ns / 1e9,

@@ -10,5 +10,6 @@ Suite	*make_suite_flowtab(void);
 Suite	*make_suite_track(void);
 Suite	*make_suite_zeek(void);
 Suite	*make_suite_ring(void);
+Suite	*make_suite_report(void);
 
 #endif

@@ -27,7 +27,11 @@ struct seen {
 	int		nrst, rst_cls[4], premature[4];
 	int		nfind, kind[4], safe[4], basis[4], holder[4];
 	int64_t		dur[4];
+	bool		find_half[4];
 	int64_t		in_tw[2];
+	bool		half[2];	/* det_half_close() per side */
+	uint32_t	half_bytes[2];
+	int64_t		half_dur[2];
 };
 
 static struct seen seen[16];
@@ -56,6 +60,13 @@ on_conn(void *arg, const struct conn *c, enum trk_end why)
 	s->final[1] = c->ep[1].state;
 	s->in_tw[0] = conn_time_in(c, 0, FSM_ST_TIME_WAIT);
 	s->in_tw[1] = conn_time_in(c, 1, FSM_ST_TIME_WAIT);
+	for (i = 0; i < 2; i++) {
+		struct det_half_close hc = { 0, 0 };
+
+		s->half[i] = det_half_close(c, (int)i, &hc);
+		s->half_bytes[i] = hc.bytes;
+		s->half_dur[i] = hc.duration;
+	}
 	for (i = 0; i < c->nrsts && i < 4; i++) {
 		s->rst_cls[i] = c->rsts[i].cls;
 		s->premature[i] = c->rsts[i].premature_from;
@@ -67,6 +78,7 @@ on_conn(void *arg, const struct conn *c, enum trk_end why)
 		s->basis[i] = c->findings[i].basis;
 		s->holder[i] = c->findings[i].side;
 		s->dur[i] = c->findings[i].duration;
+		s->find_half[i] = c->findings[i].half_close;
 	}
 	s->nfind = (int)c->nfindings;
 }
@@ -401,6 +413,10 @@ START_TEST(test_data_after_close)
 	seg(0, 21 * MS, R, 5002, 0, 0);
 	trk_finish(trk);
 	ck_assert_int_eq(seen[0].rst_cls[0], RST_DATA_AFTER_CLOSE);
+	/* On the wire the client half-closed; the RST says the rest. */
+	ck_assert(seen[0].half[CONN_CLIENT]);
+	ck_assert_uint_eq(seen[0].half_bytes[CONN_CLIENT], 20);
+	ck_assert_int_eq(seen[0].half_dur[CONN_CLIENT], 10 * MS);
 }
 END_TEST
 
@@ -482,6 +498,50 @@ START_TEST(test_close_wait)
 	ck_assert_int_eq(seen[0].kind[0], FIND_CLOSE_WAIT);
 	ck_assert_int_eq(seen[0].holder[0], CONN_SERVER);
 	ck_assert_int_eq(seen[0].dur[0], 3001 * MS);
+}
+END_TEST
+
+START_TEST(test_half_close)
+{
+	open_conn(0, 100);
+	seg(1, 10 * MS, F, 111, 5001, 0);
+	seg(0, 11 * MS, A, 5001, 112, 0);
+	/* The server answers 3 x 1000 bytes after the client's FIN. */
+	seg(0, 200 * MS, A | DEC_TH_PSH, 5001, 112, 1000);
+	seg(1, 201 * MS, A, 112, 6001, 0);
+	seg(0, 1400 * MS, A | DEC_TH_PSH, 6001, 112, 1000);
+	seg(0, 2410 * MS, A | DEC_TH_PSH, 7001, 112, 1000);
+	seg(1, 2411 * MS, A, 112, 8001, 0);
+	seg(0, 2420 * MS, F, 8001, 112, 0);
+	seg(1, 2421 * MS, A, 112, 8002, 0);
+	trk_finish(trk);
+	ck_assert_int_eq(seen[0].cl, CL_NORMAL);
+	ck_assert(seen[0].half[CONN_SERVER]);
+	ck_assert(!seen[0].half[CONN_CLIENT]);
+	ck_assert_uint_eq(seen[0].half_bytes[CONN_SERVER], 3000);
+	ck_assert_int_eq(seen[0].half_dur[CONN_SERVER], 2400 * MS);
+	/* CLOSE_WAIT over 1 s: its finding says half close by the same rule. */
+	ck_assert_int_eq(seen[0].nfind, 1);
+	ck_assert_int_eq(seen[0].kind[0], FIND_CLOSE_WAIT);
+	ck_assert(seen[0].find_half[0]);
+}
+END_TEST
+
+START_TEST(test_half_close_near_miss)
+{
+	open_conn(0, 100);
+	/* Data before the FIN, none after: not a half close. */
+	seg(0, 5 * MS, A | DEC_TH_PSH, 5001, 111, 1000);
+	seg(1, 6 * MS, A, 111, 6001, 0);
+	seg(1, 10 * MS, F, 111, 6001, 0);
+	seg(0, 11 * MS, A, 6001, 112, 0);
+	seg(0, 3000 * MS, F, 6001, 112, 0);
+	seg(1, 3001 * MS, A, 112, 6002, 0);
+	trk_finish(trk);
+	ck_assert(!seen[0].half[CONN_SERVER]);
+	ck_assert(!seen[0].half[CONN_CLIENT]);
+	ck_assert_int_eq(seen[0].kind[0], FIND_CLOSE_WAIT);
+	ck_assert(!seen[0].find_half[0]);
 }
 END_TEST
 
@@ -593,6 +653,8 @@ make_suite_track(void)
 	tcase_add_test(tc, test_open_tuple_reuse);
 	tcase_add_test(tc, test_close_wait);
 	tcase_add_test(tc, test_close_wait_short_near_miss);
+	tcase_add_test(tc, test_half_close);
+	tcase_add_test(tc, test_half_close_near_miss);
 	tcase_add_test(tc, test_simultaneous_close);
 	tcase_add_test(tc, test_simultaneous_close_tw_ends);
 	tcase_add_test(tc, test_max_flows_evicts);
