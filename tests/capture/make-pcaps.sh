@@ -8,9 +8,9 @@
 # (10.231.0.1, fd00:231::1) and a server (10.231.0.2, fd00:231::2), joined by
 # a veth pair.  tcpdump captures on the server's veth inside the server
 # namespace; tests/capture/sfpeer drives both ends; nft rules in a namespace
-# drop single packets where a scenario needs loss, always on the client's
-# egress or the server's ingress hook, so a packet dropped on the client side
-# never reaches the capture.  Each capture is then checked with tshark, and
+# drop packets (mostly a single one) where a scenario needs loss, always on
+# the client's egress or the server's ingress hook, so a packet dropped on
+# the client side never reaches the capture.  Each capture is then checked with tshark, and
 # a scenario that does not show what it should is tried again and finally
 # reported as failed.  With no argument every scenario is regenerated; -k
 # keeps the work directory (logs, unchecked captures) for debugging;
@@ -40,7 +40,7 @@ all_scenarios="client-close server-close simultaneous-close half-close
 close-wait-held close-wait-open abort-linger abort-unread refused syn-timeout
 lost-final-ack lost-final-ack-no-tw fin-wait-2-destroyed tw-reuse-server
 tw-reuse-client open-tuple-reuse half-open data-after-close ipv6 sll sll2
-tw-burst out-of-window-rst"
+tw-burst out-of-window-rst tw-reuse-late lost-final-ack-late"
 
 work=
 keep=0
@@ -184,17 +184,24 @@ nft_count()
 	    sed -n 's/.*counter packets \([0-9]*\).*/\1/p'
 }
 
-# nft_once NS: wait until the rule of NS dropped one packet, then remove it,
-# so that exactly one packet is lost.
-nft_once()
+# nft_upto NS N [HUNDREDTHS]: wait until the rule of NS dropped N packets,
+# 10 s at most by default, then remove it, so that exactly N are lost.
+nft_upto()
 {
 	local i=0
-	while [ "$(nft_count "$1")" -lt 1 ]; do
+	while [ "$(nft_count "$1")" -lt "$2" ]; do
 		i=$((i + 1))
-		[ "$i" -le 1000 ] || die "nft rule in $1 never matched"
+		[ "$i" -le "${3:-1000}" ] ||
+		    die "nft rule in $1 dropped $(nft_count "$1") of $2"
 		sleep 0.01
 	done
 	ip netns exec "$1" nft delete table inet sfcap
+}
+
+# nft_once NS: wait until the rule of NS dropped one packet, then remove it.
+nft_once()
+{
+	nft_upto "$1" 1
 }
 
 # ---- capture ----
@@ -317,6 +324,25 @@ expect_before()
 	b=$(first "$3" frame.number)
 	if [ -z "$a" ] || [ -z "$b" ] || [ "$a" -ge "$b" ]; then
 		log "$name: $1: frame '$a' ($2) not before '$b' ($3)"
+		bad=1
+	fi
+}
+
+# gaps FILTER: for each packet matching FILTER after the first, its frame
+# number and the time since the previous matching packet.
+gaps()
+{
+	tshark -n -r "$cap" -Y "$1" -T fields -e frame.number \
+	    -e frame.time_relative 2>/dev/null |
+	    awk 'NR > 1 { printf "%d %.6f\n", $1, $2 - t } { t = $2 }'
+}
+
+# expect_gap WHAT LOW HIGH GAP: complain unless LOW <= GAP < HIGH (seconds).
+expect_gap()
+{
+	if ! awk -v t="$4" -v lo="$2" -v hi="$3" \
+	    'BEGIN { exit !(t != "" && t >= lo && t < hi) }'; then
+		log "$name: $1: '$4' s, from $2 to $3 s expected"
 		bad=1
 	fi
 }
@@ -788,6 +814,92 @@ sc_out_of_window_rst()
 	fi
 }
 
+# tw_reuse_client with the new SYN about 7 s after connection 1's last
+# packet: far from the 1 s that tcp_tw_reuse waits for, well inside the 60 s
+# of TIME_WAIT, so the client still holds the old tuple when it reuses it.
+sc_tw_reuse_late()
+{
+	local g
+	nsctl "$ns_c" net.ipv4.tcp_tw_reuse=1
+	capture_start "$name" "$if_s"
+	srv timeout 20 listen "$s4" 5024 touch "$ready" accept recv 100 \
+	    send 1000 waiteof close accept recv 100 send 1000 waiteof close
+	cli reuseaddr bind "$c4" 40024 connect "$s4" 5024 send 100 recv 1000 \
+	    close touch "$work/flag.c1" timeout 20 wait "$work/flag.go" \
+	    timeout 10 connect "$s4" 5024 send 100 recv 1000 close
+	await "$work/flag.c1"
+	sleep 7
+	{ echo "client before the new SYN:"; ip netns exec "$ns_c" ss -tano; } \
+	    >>"$work/run.log"
+	touch "$work/flag.go"
+	finish
+	capture_stop
+	expect "SYNs" "$syn && tcp.srcport == 40024" 2
+	expect "SYN/ACKs" "$synack" 2
+	expect "RSTs" "$rst" 0
+	expect_src "first FIN" "$fin" "$c4"
+	# The packet before the second SYN is connection 1's last one.
+	g=$(gaps tcp | awk -v f="$(tshark -n -r "$cap" -Y "$syn" \
+	    -T fields -e frame.number 2>/dev/null | sed -n 2p)" \
+	    '$1 == f { print $2 }')
+	expect_gap "quiet time before the second SYN" 6 60 "$g"
+}
+
+# lost_final_ack with the client's ACKs of the server's FIN dropped on the
+# server's ingress, after the capture point: the capture shows every FIN
+# retransmission and every ACK from the client's TIME_WAIT, but the server's
+# TCP gets none of them until its backoff passes 5.5 s.  Seven ACKs are
+# dropped: the first FIN's, the tail loss probe's (a retransmission of the
+# FIN about 200 ms later, before the RTO timer takes over) and those of the
+# RTO retransmissions 1 to 5 (about 0.2, 0.4, 0.8, 1.6 and 3.2 s apart).  The
+# ACK of retransmission 6, some 6.4 s after the 5th, gets through and ends
+# LAST_ACK.
+sc_lost_final_ack_late()
+{
+	local a g i=0
+	capture_start "$name" "$if_s"
+	srv listen "$s4" 5025 touch "$ready" accept recv 100 send 1000 \
+	    waiteof wait "$work/flag.go" close
+	cli connect "$s4" 5025 send 100 recv 1000 close \
+	    touch "$work/flag.closed"
+	await "$work/flag.closed"
+	sleep 0.2
+	nft_drop "$ns_s" input \
+	    "iifname $if_s tcp dport 5025 tcp flags == ack"
+	touch "$work/flag.go"
+	nft_upto "$ns_s" 7 2000
+	{ echo "server after 7 drops:"; ip netns exec "$ns_s" ss -tano; } \
+	    >>"$work/run.log"
+	finish
+	# Retransmission 6 comes about 6.4 s after the 5th.
+	while [ -n "$(ip netns exec "$ns_s" ss -Htan state last-ack)" ]; do
+		i=$((i + 1))
+		if [ "$i" -gt 150 ]; then
+			log "$name: server still in LAST_ACK"
+			bad=1
+			break
+		fi
+		sleep 0.1
+	done
+	{
+		echo "server after LAST_ACK:"
+		ip netns exec "$ns_s" ss -tano
+		ip netns exec "$ns_s" nstat -az TcpExtTCPLossProbes \
+		    TcpExtTCPTimeouts TcpRetransSegs
+	} >>"$work/run.log" 2>&1
+	capture_stop
+	expect "FINs" "$fin" 9
+	expect "server FINs" "$fin && ip.src == $s4" 8
+	a=$(first "$fin && ip.src == $s4" tcp.seq_raw)
+	a=$(( (${a:-0} + 1) % 4294967296 ))
+	expect "client ACKs of the server's FIN" \
+	    "ip.src == $c4 && tcp.flags == 0x010 && tcp.ack_raw == $a" 8
+	expect "RSTs" "$rst" 0
+	expect_src "first FIN" "$fin" "$c4"
+	g=$(gaps tcp | sort -k 2,2n | tail -n 1 | awk '{ print $2 }')
+	expect_gap "largest gap" 5.5 10 "$g"
+}
+
 # run_scenario NAME: run NAME until its checks pass, a few times at most,
 # and install its capture.
 run_scenario()
@@ -827,6 +939,10 @@ fi
 for tool in ip nft tcpdump tshark ss cc; do
 	command -v "$tool" >/dev/null || die "$tool not found"
 done
+# Without ethtool the veths keep checksum offload, and every TCP checksum
+# the server sends is captured unfinished (the pseudo-header sum only).
+command -v ethtool >/dev/null ||
+    log "ethtool not found: TCP checksums in the captures will be wrong"
 scenarios=${*:-$all_scenarios}
 for s in $scenarios; do
 	case " $(echo "$all_scenarios" | tr '\n' ' ') " in
