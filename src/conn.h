@@ -142,7 +142,8 @@ struct conn_ep {
 	uint32_t	snd_nxt;	/* highest sequence end sent */
 	uint32_t	last_ack;	/* last acknowledgement sent */
 	uint32_t	tsval;		/* last timestamp value sent */
-	uint32_t	fin_tx;		/* FINs sent, retransmissions too */
+	uint16_t	fin_tx;		/* FINs sent, retransmissions too */
+	uint16_t	fin_acks_lost;	/* ACKs of its FIN it never got */
 	uint32_t	retransmits;	/* data retransmissions */
 	uint32_t	keepalives;
 	/*

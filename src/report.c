@@ -578,6 +578,10 @@ json_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 	sb_u64(b, cl->fin_tx > 0 ? cl->fin_tx - 1 : 0);
 	sb_puts(b, ",\"server\":");
 	sb_u64(b, sv->fin_tx > 0 ? sv->fin_tx - 1 : 0);
+	sb_puts(b, "},\"fin_acks_lost\":{\"client\":");
+	sb_u64(b, cl->fin_acks_lost);
+	sb_puts(b, ",\"server\":");
+	sb_u64(b, sv->fin_acks_lost);
 	sb_puts(b, "},\"durations\":{\"client\":");
 	json_durations(b, c, CONN_CLIENT);
 	sb_puts(b, ",\"server\":");
@@ -743,6 +747,11 @@ text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 			rel(b, c, e->t_fin);
 			if (e->fin_tx > 1)
 				sb_printf(b, " (x%u)", e->fin_tx);
+			if (e->fin_acks_lost > 0)
+				sb_printf(b, " (sent again after %u ACK%s of "
+				    "it: lost beyond the capture point)",
+				    e->fin_acks_lost,
+				    e->fin_acks_lost > 1 ? "s" : "");
 			if (e->t_fin_ack != 0) {
 				sb_puts(b, " acked ");
 				rel(b, c, e->t_fin_ack);

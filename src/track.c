@@ -672,6 +672,32 @@ apply_events(struct trk *t, struct conn *c, int side,
 	}
 }
 
+/*
+ * The sender sent its FIN again after the ACK that covered it: that ACK
+ * was lost beyond the capture point, and the move it made (LAST_ACK to
+ * CLOSED, CLOSING to TIME_WAIT, FIN_WAIT_1 to FIN_WAIT_2) never
+ * happened.  Undo it; the next ACK that covers the FIN makes it again.
+ */
+static void
+fin_ack_lost(struct trk *t, struct conn *c, int side, int64_t now)
+{
+	static const uint8_t before[FSM_ST_MAX] = {
+		[FSM_ST_CLOSED] = FSM_ST_LAST_ACK,
+		[FSM_ST_TIME_WAIT] = FSM_ST_CLOSING,
+		[FSM_ST_FIN_WAIT_2] = FSM_ST_FIN_WAIT_1,
+	};
+	struct conn_ep *e = &c->ep[side];
+
+	if (!e->fin_acked || e->nstates < 2 || before[e->state] == 0 ||
+	    e->states[e->nstates - 2].state != before[e->state])
+		return;
+	pop_state(t, c, side, now);
+	if (e->fin_acks_lost < UINT16_MAX)
+		e->fin_acks_lost++;
+	e->fin_acked = false;
+	e->t_fin_ack = 0;
+}
+
 static void
 apply(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
     uint64_t pkt)
@@ -704,7 +730,10 @@ apply(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
 		report_rst(t, c, side, seg, pkt, rst_ok);
 	}
 	if ((seg->flags & DEC_TH_FIN) && !(seg->flags & DEC_TH_RST)) {
-		s->fin_tx++;
+		if (s->fin_tx < UINT16_MAX)
+			s->fin_tx++;
+		if (ev.fin_retransmit)
+			fin_ack_lost(t, c, side, seg->ts_ns);
 		if (!ev.fin_retransmit) {
 			s->fin_seen = true;
 			s->fin_seq = seg->seq + seg->paylen;

@@ -29,6 +29,9 @@ struct seen {
 	int64_t		dur[4];
 	bool		find_half[4];
 	int64_t		in_tw[2];
+	int64_t		in_la[2];	/* time in LAST_ACK */
+	int64_t		fin_acked[2];
+	int		acks_lost[2];
 	bool		half[2];	/* det_half_close() per side */
 	uint32_t	half_bytes[2];
 	int64_t		half_dur[2];
@@ -60,6 +63,11 @@ on_conn(void *arg, const struct conn *c, enum trk_end why)
 	s->final[1] = c->ep[1].state;
 	s->in_tw[0] = conn_time_in(c, 0, FSM_ST_TIME_WAIT);
 	s->in_tw[1] = conn_time_in(c, 1, FSM_ST_TIME_WAIT);
+	for (i = 0; i < 2; i++) {
+		s->in_la[i] = conn_time_in(c, (int)i, FSM_ST_LAST_ACK);
+		s->fin_acked[i] = c->ep[i].t_fin_ack;
+		s->acks_lost[i] = c->ep[i].fin_acks_lost;
+	}
 	for (i = 0; i < 2; i++) {
 		struct det_half_close hc = { 0, 0 };
 
@@ -336,6 +344,28 @@ START_TEST(test_tw_intact_near_miss)
 	ck_assert_int_eq(seen[0].nrst, 0);
 	ck_assert_int_eq(seen[0].final[CONN_CLIENT], FSM_ST_TIME_WAIT);
 	ck_assert_int_eq(seen[0].final[CONN_SERVER], FSM_ST_CLOSED);
+}
+END_TEST
+
+/*
+ * The client's last ACK is captured, but the server sends its FIN again:
+ * that ACK never reached it, and the server was in LAST_ACK until the
+ * next one.
+ */
+START_TEST(test_final_ack_lost_after_capture)
+{
+	open_conn(0, 100);
+	close_client_first(100 * MS, 100);
+	seg(0, 302 * MS, F, 5001, 112, 0);
+	seg(1, 303 * MS, A, 112, 5002, 0);
+	trk_finish(trk);
+	ck_assert_int_eq(nseen, 1);
+	ck_assert_int_eq(seen[0].nrst, 0);
+	ck_assert_int_eq(seen[0].final[CONN_SERVER], FSM_ST_CLOSED);
+	ck_assert_int_eq(seen[0].in_la[CONN_SERVER], 201 * MS);
+	ck_assert_int_eq(seen[0].fin_acked[CONN_SERVER], SB_T0 + 303 * MS);
+	ck_assert_int_eq(seen[0].acks_lost[CONN_SERVER], 1);
+	ck_assert_int_eq(seen[0].acks_lost[CONN_CLIENT], 0);
 }
 END_TEST
 
@@ -640,6 +670,7 @@ make_suite_track(void)
 	tcase_add_test(tc, test_tw_record_late_fin);
 	tcase_add_test(tc, test_tw_record_rst);
 	tcase_add_test(tc, test_tw_intact_near_miss);
+	tcase_add_test(tc, test_final_ack_lost_after_capture);
 	tcase_add_test(tc, test_premature_tw);
 	tcase_add_test(tc, test_premature_fw2);
 	tcase_add_test(tc, test_refused);
