@@ -89,13 +89,37 @@ u64_text(uint64_t v, char *end)
 	return p;
 }
 
+/* Decimal digits of v. */
+static unsigned
+u64_digits(uint64_t v)
+{
+	unsigned n = 1;
+
+	while (v >= 10000) {
+		v /= 10000;
+		n += 4;
+	}
+	if (v >= 1000)
+		return n + 3;
+	if (v >= 100)
+		return n + 2;
+	return v >= 10 ? n + 1 : n;
+}
+
+/*
+ * Numbers and timestamps are written straight into the buffer, with no
+ * copy of a variable length (a call to memcpy for a dozen bytes cost
+ * more than the digits).
+ */
 void
 sb_u64(struct sbuf *b, uint64_t v)
 {
-	char tmp[24], *p;
+	unsigned n = u64_digits(v);
 
-	p = u64_text(v, tmp + sizeof(tmp));
-	sb_putn(b, p, (size_t)(tmp + sizeof(tmp) - p));
+	if (b->len + n + 1 > b->cap && sb_grow(b, n) == -1)
+		return;
+	u64_text(v, b->p + b->len + n);
+	b->len += n;
 }
 
 void
@@ -112,24 +136,13 @@ sb_i64(struct sbuf *b, int64_t v)
 void
 sb_ts(struct sbuf *b, int64_t ns)
 {
-	char tmp[32], *p, *end = tmp + sizeof(tmp);
+	char *o;
 	uint64_t u;
 	uint32_t f;
 	int i;
 
 	u = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
 	f = (uint32_t)(u % 1000000000);
-	p = end;
-	/* Nine fraction digits, two at a time, then the seconds. */
-	for (i = 0; i < 4; i++) {
-		unsigned d = (unsigned)(f % 100) * 2;
-
-		f /= 100;
-		*--p = digits2[d + 1];
-		*--p = digits2[d];
-	}
-	*--p = (char)('0' + f);
-	*--p = '.';
 	u /= 1000000000;
 	if (b->ts_len == 0 || u != b->ts_sec) {
 		char *q = u64_text(u, b->ts_txt + sizeof(b->ts_txt));
@@ -138,10 +151,25 @@ sb_ts(struct sbuf *b, int64_t ns)
 		memmove(b->ts_txt, q, b->ts_len);
 		b->ts_sec = u;
 	}
+	/* Sign, seconds, point, nine digits: at most 1 + 23 + 10 bytes. */
+	if (b->len + 35 > b->cap && sb_grow(b, 34) == -1)
+		return;
+	o = b->p + b->len;
 	if (ns < 0)
-		sb_putc(b, '-');
-	sb_putn(b, b->ts_txt, b->ts_len);
-	sb_putn(b, p, (size_t)(end - p));
+		*o++ = '-';
+	memcpy(o, b->ts_txt, sizeof(b->ts_txt));	/* a fixed size */
+	o += b->ts_len;
+	*o = '.';
+	/* Nine fraction digits, two at a time from the right. */
+	for (i = 0; i < 4; i++) {
+		unsigned d = (unsigned)(f % 100) * 2;
+
+		f /= 100;
+		o[9 - 2 * i] = digits2[d + 1];
+		o[8 - 2 * i] = digits2[d];
+	}
+	o[1] = (char)('0' + f);
+	b->len = (size_t)(o + 10 - b->p);
 }
 
 /*
