@@ -33,12 +33,12 @@ for p in $list; do
 		jsonl-t1) "$SYNFIN" --no-progress --threads 1 --json "$p" >"$tmp/out" 2>"$tmp/err" ;;
 		zeek-t1) "$SYNFIN" --no-progress --threads 1 --format zeek "$p" >"$tmp/out" 2>"$tmp/err" ;;
 		esac
+		rc=$?
 		gk=${kind%-t1}	# --threads 1 must match the same golden
 		if [ $update -eq 1 ] && [ "$gk" != "$kind" ]; then
 			echo "ok $n - $name.$kind (same golden as $gk)"
 			continue
 		fi
-		rc=$?
 		if [ $rc -ne 0 ]; then
 			echo "not ok $n - $name.$kind: exit status $rc"
 			sed 's/^/# /' "$tmp/err"
