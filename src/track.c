@@ -73,10 +73,15 @@ struct trk {
 	int64_t		clock;		/* latest trk_advance() time */
 	uint64_t	next_id;
 	/*
-	 * Write quiet TIME_WAIT connections early (not for the Zeek formats,
-	 * whose rows follow Zeek's own timers over every segment).
+	 * How long a connection in TIME_WAIT must be quiet before it is
+	 * written and kept as a compact record: the linger time, or, for
+	 * the Zeek formats, past the time Zeek itself would have forgotten
+	 * it (a closed connection goes at the first 6 s tick after 5 s, so
+	 * by 11 s); a later segment there starts a row of its own, as in
+	 * Zeek, instead of being absorbed.
 	 */
-	bool		compact;
+	int64_t		quiet_ns;
+	bool		zeek;
 	struct clist	lru;
 	struct clist	tl[4];		/* TL_TW, TL_DONE, TL_QUIET */
 };
@@ -172,11 +177,9 @@ any_tw(const struct conn *c)
 static bool
 quiet_tw(const struct trk *t, const struct conn *c)
 {
-	int64_t due = c->last_seen + t->cfg->linger_ns;
+	int64_t due = c->last_seen + t->quiet_ns;
 	int s;
 
-	if (!t->compact)
-		return false;
 	/*
 	 * A FIN was sent again: the path loses segments beyond the capture
 	 * point, and the retransmissions back off past any linger time
@@ -970,7 +973,8 @@ compact(struct trk *t, struct conn *c, int64_t at)
 /*
  * A segment on a tuple whose connection was written in TIME_WAIT.  A
  * SYN opens a new incarnation: true, with *prior, *from and *holder
- * filled for the 2*MSL check and the record freed.  Anything else is
+ * filled for the 2*MSL check and the record freed (with the Zeek
+ * formats any segment does, *holder -1).  Anything else is
  * absorbed and counted: a FIN (the peer's retransmission, its last ACK
  * lost) restarts TIME_WAIT (RFC 9293 3.10.7.4), and an in-window RST
  * ends it, as Linux does with net.ipv4.tcp_rfc1337=0.
@@ -991,6 +995,12 @@ tw_segment(struct trk *t, struct trk_tw *r, const struct dec_seg *seg,
 		return true;
 	}
 	t->st.anomaly[TRK_AN_SEG_AFTER_WRITE]++;
+	if (t->zeek) {
+		/* Zeek has forgotten the connection: this is a new one. */
+		*holder = -1;
+		tw_free(t, r, now);
+		return true;
+	}
 	if (seg->flags & DEC_TH_RST) {
 		if (r->p.snd_valid[side] && seg->seq != r->p.snd_nxt[side]) {
 			t->st.anomaly[TRK_AN_RST_IGNORED]++;
@@ -1052,8 +1062,8 @@ trk_advance(struct trk *t, int64_t now)
 	    c->last_seen + t->cfg->linger_ns <= now)
 		finish(t, c, TRK_END_CLOSED, c->last_seen + t->cfg->linger_ns);
 	while ((c = t->tl[TL_QUIET].head) != NULL &&
-	    c->last_seen + t->cfg->linger_ns <= now)
-		compact(t, c, c->last_seen + t->cfg->linger_ns);
+	    c->last_seen + t->quiet_ns <= now)
+		compact(t, c, c->last_seen + t->quiet_ns);
 	tw_expire(t, now);
 	while ((c = t->lru.head) != NULL &&
 	    c->last_seen + t->cfg->idle_ns <= now) {
@@ -1078,7 +1088,8 @@ trk_new(const struct sf_config *cfg, struct det_agg *agg,
 		return NULL;
 	t->cfg = cfg;
 	t->agg = agg;
-	t->compact = cfg->format != FMT_ZEEK && cfg->format != FMT_ZEEK_JSON;
+	t->zeek = cfg->format == FMT_ZEEK || cfg->format == FMT_ZEEK_JSON;
+	t->quiet_ns = cfg->linger_ns + (t->zeek ? 7 * CONN_NS : 0);
 	if (sink != NULL)
 		t->sink = *sink;
 	if ((t->ft = flow_new(4096)) == NULL ||
