@@ -140,6 +140,8 @@ struct det_summary {
 const struct det_summary *det_agg_summary(const struct det_agg *a);
 /* Records refused by the aggregates' caps (0 in all but huge runs). */
 uint64_t	det_agg_untracked(const struct det_agg *a);
+/* TIME_WAIT keys forgotten while idle to bound memory (see detect_agg.c). */
+uint64_t	det_agg_tw_forgotten(const struct det_agg *a);
 size_t	det_agg_closewait(const struct det_agg *a,
 	    const struct det_cw_stat **out);
 size_t	det_agg_timewait(const struct det_agg *a,

@@ -22,9 +22,9 @@
 /*
  * Records sit in one array in insertion order (the order reports see);
  * the index is open addressing with linear probing over (record + 1,
- * hash) pairs, at most half full.  Records are never removed, so there
- * are no deletion marks.  A record costs its size plus 16 bytes of
- * index at most.
+ * hash) pairs, at most half full.  Records are removed only all at once
+ * (amap_filter() packs them and makes the index again), so there are no
+ * deletion marks.  A record costs its size plus 16 bytes of index at most.
  */
 struct amap_slot {
 	uint32_t	idx;		/* record index + 1, 0 = empty */
@@ -100,11 +100,13 @@ amap_grow(struct amap *m)
 	return true;
 }
 
-/* The record for key, created zeroed if absent; NULL on no memory. */
+/*
+ * The record for key, or NULL with *bp at the free index slot where it
+ * would go (when there is an index).
+ */
 static void *
-amap_get(struct amap *m, const void *key)
+amap_lookup(const struct amap *m, const void *key, uint32_t h, size_t *bp)
 {
-	uint32_t h = amap_hash(key, m->keylen);
 	unsigned char *rec;
 	size_t b = 0;
 
@@ -117,6 +119,70 @@ amap_get(struct amap *m, const void *key)
 				return rec;
 		}
 	}
+	*bp = b;
+	return NULL;
+}
+
+/* The record for key, or NULL. */
+static void *
+amap_find(const struct amap *m, const void *key)
+{
+	size_t b;
+
+	return amap_lookup(m, key, amap_hash(key, m->keylen), &b);
+}
+
+/* Index record i (0-based) under hash h. */
+static void
+amap_index(struct amap *m, size_t i, uint32_t h)
+{
+	size_t b;
+
+	for (b = h & (m->nslots - 1); m->slots[b].idx != 0;
+	    b = (b + 1) & (m->nslots - 1))
+		;
+	m->slots[b].idx = (uint32_t)i + 1;
+	m->slots[b].hash = h;
+}
+
+/*
+ * Keep the records keep() says yes to, in their order, and index them
+ * again.  The arrays keep their size: what is freed is used again.
+ */
+static size_t
+amap_filter(struct amap *m, bool (*keep)(const void *rec))
+{
+	size_t i, n = 0;
+	unsigned char *rec;
+
+	for (i = 0; i < m->n; i++) {
+		rec = m->recs + i * m->reclen;
+		if (!keep(rec))
+			continue;
+		if (n != i)
+			memcpy(m->recs + n * m->reclen, rec, m->reclen);
+		n++;
+	}
+	i = m->n - n;
+	m->n = n;
+	if (m->nslots != 0)
+		memset(m->slots, 0, m->nslots * sizeof(*m->slots));
+	for (n = 0; n < m->n; n++)
+		amap_index(m, n, amap_hash(m->recs + n * m->reclen,
+		    m->keylen));
+	return i;
+}
+
+/* The record for key, created zeroed if absent; NULL on no memory. */
+static void *
+amap_get(struct amap *m, const void *key)
+{
+	uint32_t h = amap_hash(key, m->keylen);
+	unsigned char *rec;
+	size_t b = 0;
+
+	if ((rec = amap_lookup(m, key, h, &b)) != NULL)
+		return rec;
 	if (m->max != 0 && m->n >= m->max) {
 		m->untracked++;
 		return NULL;
@@ -165,6 +231,17 @@ struct cw_rec {
 #define HOST_MAX		(1u << 20)
 #define CW_SAMPLES		4096
 
+/*
+ * TIME_WAIT keys follow the sockets in TIME_WAIT, not the length of the
+ * capture: once the map holds TW_PRUNE_AT keys (then twice what the last
+ * pruning kept), the keys with no socket in TIME_WAIT are forgotten,
+ * except the TW_KEEP of highest peak and those that warned.  The report
+ * lists the 20 highest peaks and every warning, so it loses nothing;
+ * the total of a key forgotten and seen again starts from zero.
+ */
+#define TW_PRUNE_AT		(1u << 16)
+#define TW_KEEP			4096
+
 struct det_agg {
 	const struct sf_config *cfg;
 	uint64_t	rng;		/* reservoir sampling, fixed seed */
@@ -173,6 +250,8 @@ struct det_agg {
 	struct amap	host;
 	struct det_summary sum;
 	struct det_cw_stat *cw_out;
+	size_t		tw_prune_at;
+	uint64_t	tw_forgotten;
 };
 
 struct det_agg *
@@ -187,6 +266,7 @@ det_agg_new(const struct sf_config *cfg)
 	a->cw.max = CW_MAX_ENDPOINTS;
 	a->tw.max = TW_MAX_KEYS;
 	a->host.max = HOST_MAX;
+	a->tw_prune_at = TW_PRUNE_AT;
 	a->cw.keylen = CW_KEYLEN;
 	a->cw.reclen = sizeof(struct cw_rec);
 	a->tw.keylen = TW_KEYLEN;
@@ -319,29 +399,69 @@ det_agg_closewait(const struct det_agg *ca, const struct det_cw_stat **out)
 
 /* ---- TIME_WAIT pressure ---- */
 
-/* The TIME_WAIT record of (holder, peer, server port), or NULL. */
-static struct det_tw_stat *
-tw_entry(struct det_agg *a, uint8_t af, const uint8_t *local,
+/* Highest peak first, then by key: the report's order. */
+static int
+cmp_tw_peak(const void *x, const void *y)
+{
+	const struct det_tw_stat *a = *(const struct det_tw_stat *const *)x;
+	const struct det_tw_stat *b = *(const struct det_tw_stat *const *)y;
+
+	if (a->peak != b->peak)
+		return a->peak < b->peak ? 1 : -1;
+	return memcmp(a, b, TW_KEYLEN);
+}
+
+/* Marked to be forgotten: a record's total is never 0 otherwise. */
+static bool
+tw_kept(const void *rec)
+{
+	return ((const struct det_tw_stat *)rec)->total != 0;
+}
+
+static void
+tw_prune(struct det_agg *a)
+{
+	struct det_tw_stat *recs = (struct det_tw_stat *)(void *)a->tw.recs;
+	struct det_tw_stat **v;
+	size_t i, nv = 0;
+
+	if ((v = malloc(a->tw.n * sizeof(*v))) == NULL) {
+		a->tw_prune_at *= 2;
+		return;
+	}
+	for (i = 0; i < a->tw.n; i++)
+		if (recs[i].current == 0 && !recs[i].warned)
+			v[nv++] = &recs[i];
+	if (nv > TW_KEEP) {
+		qsort(v, nv, sizeof(*v), cmp_tw_peak);
+		for (i = TW_KEEP; i < nv; i++)
+			v[i]->total = 0;
+		a->tw_forgotten += amap_filter(&a->tw, tw_kept);
+	}
+	free(v);
+	a->tw_prune_at = a->tw.n * 2 > TW_PRUNE_AT ? a->tw.n * 2 : TW_PRUNE_AT;
+}
+
+/* The key of (holder, peer, server port). */
+static void
+tw_key(struct det_tw_stat *key, uint8_t af, const uint8_t *local,
     const uint8_t *remote, uint16_t rport)
 {
-	struct det_tw_stat key;
-
-	memset(&key, 0, sizeof(key));
-	key.af = af;
-	memcpy(key.local, local, 16);
-	memcpy(key.remote, remote, 16);
-	key.rport = rport;
-	return amap_get(&a->tw, &key);
+	memset(key, 0, sizeof(*key));
+	key->af = af;
+	memcpy(key->local, local, 16);
+	memcpy(key->remote, remote, 16);
+	key->rport = rport;
 }
 
 void
 det_tw_leave(struct det_agg *a, uint8_t af, const uint8_t *local,
     const uint8_t *remote, uint16_t rport)
 {
-	struct det_tw_stat *r;
+	struct det_tw_stat key, *r;
 
-	if ((r = tw_entry(a, af, local, remote, rport)) != NULL &&
-	    r->current > 0)
+	tw_key(&key, af, local, remote, rport);
+	if ((r = amap_find(&a->tw, &key)) != NULL && r->current > 0)
 		r->current--;
 }
 
@@ -349,7 +469,7 @@ void
 det_tw_change(struct det_agg *a, struct conn *c, int side, int delta,
     int64_t at)
 {
-	struct det_tw_stat *r;
+	struct det_tw_stat key, *r;
 	const struct conn_ep *me = &c->ep[side], *peer = &c->ep[!side];
 	struct conn_finding f;
 	uint64_t range, limit;
@@ -359,8 +479,10 @@ det_tw_change(struct det_agg *a, struct conn *c, int side, int delta,
 		    c->ep[CONN_SERVER].port);
 		return;
 	}
-	if ((r = tw_entry(a, c->af, me->addr, peer->addr,
-	    c->ep[CONN_SERVER].port)) == NULL)
+	if (a->tw.n >= a->tw_prune_at)
+		tw_prune(a);
+	tw_key(&key, c->af, me->addr, peer->addr, c->ep[CONN_SERVER].port);
+	if ((r = amap_get(&a->tw, &key)) == NULL)
 		return;
 	r->total++;
 	if (me->t_fin != 0 && (peer->t_fin == 0 || me->t_fin <= peer->t_fin))
@@ -470,6 +592,12 @@ const struct det_summary *
 det_agg_summary(const struct det_agg *a)
 {
 	return &a->sum;
+}
+
+uint64_t
+det_agg_tw_forgotten(const struct det_agg *a)
+{
+	return a->tw_forgotten;
 }
 
 uint64_t

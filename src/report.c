@@ -1262,6 +1262,11 @@ text_summary(struct rpt *r, const struct trk_stats *ts,
 		}
 		if (n > TW_SHOW)
 			sb_printf(b, "  ... %zu more\n", n - TW_SHOW);
+		if (det_agg_tw_forgotten(agg) != 0)
+			sb_printf(b, "  (%llu records of keys with nothing "
+			    "in TIME_WAIT forgotten on the way, to bound "
+			    "memory)\n",
+			    (unsigned long long)det_agg_tw_forgotten(agg));
 		free(tws);
 	}
 	n = det_agg_hosts(agg, &hv);
@@ -1346,6 +1351,10 @@ json_summary(struct rpt *r, const struct trk_stats *ts,
 	if (det_agg_untracked(agg) != 0) {
 		sb_puts(b, ",\"aggregates_untracked\":");
 		sb_u64(b, det_agg_untracked(agg));
+	}
+	if (det_agg_tw_forgotten(agg) != 0) {
+		sb_puts(b, ",\"time_wait_forgotten\":");
+		sb_u64(b, det_agg_tw_forgotten(agg));
 	}
 	sb_puts(b, ",\"ended_by\":{");
 	for (k = 0; k < TRK_END_MAX; k++)

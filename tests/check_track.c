@@ -628,6 +628,63 @@ START_TEST(test_simultaneous_close_tw_ends)
 }
 END_TEST
 
+/* A TIME_WAIT entry (and, if leave, its end) of holder 10.a.b.c. */
+static void
+tw_once(struct conn *c, uint32_t host, bool leave)
+{
+	c->ep[CONN_CLIENT].addr[0] = 10;
+	c->ep[CONN_CLIENT].addr[1] = (uint8_t)(host >> 16);
+	c->ep[CONN_CLIENT].addr[2] = (uint8_t)(host >> 8);
+	c->ep[CONN_CLIENT].addr[3] = (uint8_t)host;
+	det_tw_change(agg, c, CONN_CLIENT, +1, SB_T0 + (int64_t)host);
+	if (leave)
+		det_tw_change(agg, c, CONN_CLIENT, -1, SB_T0 + (int64_t)host);
+}
+
+/*
+ * Many holders, each in TIME_WAIT once: the idle keys are forgotten, but
+ * not one with a socket still in TIME_WAIT nor the busiest.
+ */
+START_TEST(test_tw_keys_forgotten)
+{
+	const struct det_tw_stat *tw;
+	struct conn c;
+	size_t i, n;
+	int busy = 0, live = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.af = 4;
+	c.ep[CONN_SERVER].addr[0] = 192;
+	c.ep[CONN_SERVER].port = 80;
+	for (i = 0; i < 5; i++)
+		tw_once(&c, 1, false);		/* peak 5 */
+	for (i = 0; i < 5; i++)
+		det_tw_change(agg, &c, CONN_CLIENT, -1, SB_T0);
+	tw_once(&c, 2, false);			/* still in TIME_WAIT */
+	for (i = 3; i < 200000; i++)
+		tw_once(&c, (uint32_t)i, true);
+	ck_assert_uint_gt(det_agg_tw_forgotten(agg), 100000);
+	ck_assert_uint_eq(det_agg_untracked(agg), 0);
+	n = det_agg_timewait(agg, &tw);
+	ck_assert_uint_lt(n, 200000 - det_agg_tw_forgotten(agg) + 1);
+	for (i = 0; i < n; i++) {
+		if (tw[i].local[3] == 1 && tw[i].local[2] == 0 &&
+		    tw[i].local[1] == 0) {
+			busy++;
+			ck_assert_uint_eq(tw[i].peak, 5);
+			ck_assert_uint_eq(tw[i].total, 5);
+		}
+		if (tw[i].local[3] == 2 && tw[i].local[2] == 0 &&
+		    tw[i].local[1] == 0) {
+			live++;
+			ck_assert_uint_eq(tw[i].current, 1);
+		}
+	}
+	ck_assert_int_eq(busy, 1);
+	ck_assert_int_eq(live, 1);
+}
+END_TEST
+
 START_TEST(test_max_flows_evicts)
 {
 	cfg.max_flows = 1;
@@ -688,6 +745,7 @@ make_suite_track(void)
 	tcase_add_test(tc, test_half_close_near_miss);
 	tcase_add_test(tc, test_simultaneous_close);
 	tcase_add_test(tc, test_simultaneous_close_tw_ends);
+	tcase_add_test(tc, test_tw_keys_forgotten);
 	tcase_add_test(tc, test_max_flows_evicts);
 	suite_add_tcase(s, tc);
 	return s;
