@@ -102,6 +102,7 @@ pool_trim(struct pool *p)
 	p->cut = p->end = NULL;
 }
 
+#ifndef POOL_PLAIN
 /* Start a new chunk; false on allocation error. */
 static bool
 pool_grow(struct pool *p)
@@ -116,6 +117,7 @@ pool_grow(struct pool *p)
 	p->end = (unsigned char *)ch + POOL_CHUNK;
 	return true;
 }
+#endif
 
 #ifdef POOL_PLAIN
 
