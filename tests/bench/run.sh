@@ -143,47 +143,108 @@ timed() {
 	: "${R_WALL:=NA}" "${R_USER:=NA}" "${R_SYS:=NA}" "${R_RSS:=NA}"
 }
 
-# measure CAPLABEL TOOL RUNS LIMIT CMD...: repeat, keep medians.
-measure() {
-	local cap=$1 tool=$2 runs=$3 limit=$4 i ok=0 status=ok
-	local walls="" users="" syss="" rsss="" cpus=""
+# A tool's runs are gathered by measure_once and summed up by
+# measure_done, so that several tools can take turns (measure_set).
+declare -A M_WALLS M_USERS M_SYSS M_RSSS M_CPUS M_OK M_STATUS M_RUNWALL
+
+# measure_once CAPLABEL TOOL RUN LIMIT CMD...: one timed run; false when
+# the tool is to be run no more (a time-out or a usage error).
+measure_once() {
+	local cap=$1 tool=$2 i=$3 limit=$4
 	shift 4
-	for ((i = 1; i <= runs; i++)); do
-		timed "$limit" "$@"
-		printf '%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n' "$cap" "$tool" \
-		    "$i" "$R_RC" "$R_WALL" "$R_USER" "$R_SYS" "$R_RSS" >>"$RAW"
-		if [ "$R_RC" -eq 124 ] || [ "$R_RC" -eq 137 ]; then
-			status="timeout(${limit}s)"
-			note "$tool on $cap: run $i timed out after ${limit}s"
-			break
-		fi
-		if [ "$R_RC" -ne 0 ] && [ "$i" -eq 1 ] && [ "$R_RC" -eq 1 ]; then
-			# A usage error: the run measured nothing.
-			status="usage error (exit 1)"
-			note "$tool on $cap: exited 1: $R_ERR"
-			ok=0
-			break
-		fi
-		if [ "$R_RC" -ne 0 ] && [ "$status" = ok ]; then
-			status="exit $R_RC"
-			note "$tool on $cap: run $i exited $R_RC: $R_ERR"
-		fi
-		ok=$((ok + 1))
-		walls+="$R_WALL"$'\n' users+="$R_USER"$'\n'
-		syss+="$R_SYS"$'\n' rsss+="$R_RSS"$'\n'
-		cpus+="$(calc "$R_USER + $R_SYS")"$'\n'
-	done
+	timed "$limit" "$@"
+	printf '%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n' "$cap" "$tool" \
+	    "$i" "$R_RC" "$R_WALL" "$R_USER" "$R_SYS" "$R_RSS" >>"$RAW"
+	: "${M_OK[$tool]:=0}" "${M_STATUS[$tool]:=ok}"
+	if [ "$R_RC" -eq 124 ] || [ "$R_RC" -eq 137 ]; then
+		M_STATUS[$tool]="timeout(${limit}s)"
+		note "$tool on $cap: run $i timed out after ${limit}s"
+		return 1
+	fi
+	if [ "$R_RC" -ne 0 ] && [ "$i" -eq 1 ] && [ "$R_RC" -eq 1 ]; then
+		# A usage error: the run measured nothing.
+		M_STATUS[$tool]="usage error (exit 1)"
+		note "$tool on $cap: exited 1: $R_ERR"
+		M_OK[$tool]=0
+		return 1
+	fi
+	if [ "$R_RC" -ne 0 ] && [ "${M_STATUS[$tool]}" = ok ]; then
+		M_STATUS[$tool]="exit $R_RC"
+		note "$tool on $cap: run $i exited $R_RC: $R_ERR"
+	fi
+	M_OK[$tool]=$((M_OK[$tool] + 1))
+	M_RUNWALL[$tool.$i]=$R_WALL
+	M_WALLS[$tool]+="$R_WALL"$'\n' M_USERS[$tool]+="$R_USER"$'\n'
+	M_SYSS[$tool]+="$R_SYS"$'\n' M_RSSS[$tool]+="$R_RSS"$'\n'
+	M_CPUS[$tool]+="$(calc "$R_USER + $R_SYS")"$'\n'
+}
+
+# measure_done CAPLABEL TOOL RUNS: store the tool's medians as a row.
+measure_done() {
+	local cap=$1 tool=$2 runs=$3 ok=${M_OK[$2]:-0}
+	local status=${M_STATUS[$2]:-ok}
 	case $status in
 	timeout*) FAILED=1 ;;
 	esac
 	if [ "$ok" -eq 0 ]; then
 		ROWS+=("$cap|$tool|$runs|0|NA|NA|NA|NA|$status|NA")
-		return
+	else
+		ROWS+=("$cap|$tool|$runs|$ok|$(printf %s "${M_WALLS[$tool]}" |
+		    median)|$(printf %s "${M_USERS[$tool]}" | median)|$(
+		    printf %s "${M_SYSS[$tool]}" | median)|$(
+		    printf %s "${M_RSSS[$tool]}" | grep -v NA | median)|$status|$(
+		    printf %s "${M_CPUS[$tool]}" | grep -v NA | median)")
 	fi
-	ROWS+=("$cap|$tool|$runs|$ok|$(printf %s "$walls" | median)|$(
-	    printf %s "$users" | median)|$(printf %s "$syss" | median)|$(
-	    printf %s "$rsss" | grep -v NA | median)|$status|$(
-	    printf %s "$cpus" | grep -v NA | median)")
+	unset "M_WALLS[$tool]" "M_USERS[$tool]" "M_SYSS[$tool]" \
+	    "M_RSSS[$tool]" "M_CPUS[$tool]" "M_OK[$tool]" "M_STATUS[$tool]"
+}
+
+# measure CAPLABEL TOOL RUNS LIMIT CMD...: repeat, keep medians.
+measure() {
+	local cap=$1 tool=$2 runs=$3 limit=$4 i
+	shift 4
+	for ((i = 1; i <= runs; i++)); do
+		measure_once "$cap" "$tool" "$i" "$limit" "$@" || break
+	done
+	measure_done "$cap" "$tool" "$runs"
+}
+
+# measure_set CAPLABEL RUNS LIMIT FILE: the baseline and each synfin
+# report in turns, one run of each per round, so that a machine whose
+# speed drifts (a shared or virtual one) slows them alike; PAIRED keeps,
+# per tool, the median over rounds of its wall time over the baseline's
+# in the same round.
+declare -A PAIRED
+measure_set() {
+	local cap=$1 runs=$2 limit=$3 file=$4 i t ratios
+	local -A stop=()
+	local tools="baseline"
+	[ -x "$SYNFIN" ] && tools+=" synfin-json synfin-text synfin-zeek synfin-json1"
+	for ((i = 1; i <= runs; i++)); do
+		for t in $tools; do
+			[ -n "${stop[$t]:-}" ] && continue
+			case $t in
+			baseline) set -- "$BASELINE" "$file" ;;
+			synfin-json) set -- "$SYNFIN" --json "$file" ;;
+			synfin-text) set -- "$SYNFIN" "$file" ;;
+			synfin-zeek) set -- "$SYNFIN" --format zeek "$file" ;;
+			# One thread: what the analysis costs without the pipeline.
+			synfin-json1) set -- "$SYNFIN" --threads 1 --json "$file" ;;
+			esac
+			measure_once "$cap" "$t" "$i" "$limit" "$@" || stop[$t]=1
+		done
+	done
+	for t in $tools; do
+		ratios=""
+		for ((i = 1; i <= runs; i++)); do
+			[ -n "${M_RUNWALL[$t.$i]:-}" ] &&
+			    [ -n "${M_RUNWALL[baseline.$i]:-}" ] || continue
+			ratios+="$(calc "${M_RUNWALL[$t.$i]} / ${M_RUNWALL[baseline.$i]}")"$'\n'
+		done
+		[ -n "$ratios" ] && PAIRED[$cap.$t]=$(printf %s "$ratios" | median)
+		measure_done "$cap" "$t" "$runs"
+	done
+	M_RUNWALL=()
 }
 
 # row CAP TOOL: print the stored row, or nothing.
@@ -358,19 +419,7 @@ for spec in $BENCH_SIZES; do
 	cat "$file" >/dev/null
 
 	echo "bench: timing on $cap" >&2
-	measure "$cap" baseline "$BENCH_RUNS" "$BENCH_TIMEOUT" \
-	    "$BASELINE" "$file"
-	if [ -x "$SYNFIN" ]; then
-		measure "$cap" synfin-json "$BENCH_RUNS" "$BENCH_TIMEOUT" \
-		    "$SYNFIN" --json "$file"
-		measure "$cap" synfin-text "$BENCH_RUNS" "$BENCH_TIMEOUT" \
-		    "$SYNFIN" "$file"
-		measure "$cap" synfin-zeek "$BENCH_RUNS" "$BENCH_TIMEOUT" \
-		    "$SYNFIN" --format zeek "$file"
-		# One thread: what the analysis costs without the pipeline.
-		measure "$cap" synfin-json1 "$BENCH_RUNS" "$BENCH_TIMEOUT" \
-		    "$SYNFIN" --threads 1 --json "$file"
-	fi
+	measure_set "$cap" "$BENCH_RUNS" "$BENCH_TIMEOUT" "$file"
 	# The reference tools are slow: only on the first capture.
 	if [ -z "$first" ]; then
 		first=$cap
@@ -456,7 +505,10 @@ synfin_version=NA
 	echo "ns/pkt = wall / packets, cpu_ns = cpu / packets; xbase and cpu_xb:"
 	echo "wall and cpu over the baseline's; B/alive = peak RSS / connections"
 	echo "alive at the generator's peak (TIME_WAIT counted for 60 s).  On a"
-	echo "shared machine wall time is noisy: compare cpu columns too."
+	echo "shared machine wall time is noisy: compare cpu columns too.  The"
+	echo "baseline and synfin's reports run in turns, one run of each a round;"
+	echo "paired = median over rounds of the wall time over the baseline's in"
+	echo "the same round, the ratio least moved by a machine's drift."
 	echo
 	echo "== synfin over baseline, per report format =="
 	for c in "${CAPS[@]}"; do
@@ -467,9 +519,10 @@ synfin_version=NA
 		for t in synfin-json synfin-text synfin-zeek synfin-json1; do
 			r=$(row "$c" "$t")
 			[ -n "$r" ] || continue
-			printf '%-12s %-12s wall x%-7s cpu x%-7s extra RSS %s B/alive conn\n' \
+			printf '%-12s %-12s wall x%-7s paired x%-7s cpu x%-7s extra RSS %s B/alive conn\n' \
 			    "$c" "$t" \
 			    "$(fmt %.2f "$(calc "$(field "$r" 5) / $bwall")")" \
+			    "$(fmt %.2f "${PAIRED[$c.$t]:-NA}")" \
 			    "$(fmt %.2f "$(calc "$(field "$r" 10) / $bcpu")")" \
 			    "$(fmt %.0f "$(calc "($(field "$r" 8) - $brss) * 1024 / ${CAPALIVE[$c]:-NA}")")"
 		done
