@@ -237,6 +237,40 @@ START_TEST(test_tw_written_when_quiet)
 }
 END_TEST
 
+static void
+count_whole(void *arg, const struct conn *c)
+{
+	(void)c;
+	((int *)arg)[0]++;
+}
+
+static void
+count_tw(void *arg, uint8_t af, const uint8_t *addr)
+{
+	((int *)arg)[1]++;
+	ck_assert_int_eq(af, 4);
+	ck_assert_int_eq(addr[3], 1);		/* the client holds it */
+}
+
+/* The periodic netstat view sees a written connection's TIME_WAIT. */
+START_TEST(test_tw_record_foreach)
+{
+	int n[2] = { 0, 0 };
+
+	open_conn(0, 100);
+	close_client_first(100 * MS, 100);
+	trk_foreach(trk, count_whole, count_tw, n);
+	ck_assert_int_eq(n[0], 1);
+	ck_assert_int_eq(n[1], 0);
+	trk_advance(trk, SB_T0 + 6 * S);
+	n[0] = n[1] = 0;
+	trk_foreach(trk, count_whole, count_tw, n);
+	ck_assert_int_eq(n[0], 0);
+	ck_assert_int_eq(n[1], 1);
+	trk_finish(trk);
+}
+END_TEST
+
 /* A record alive at the end is in the netstat view of the end. */
 START_TEST(test_tw_record_netstat)
 {
@@ -722,6 +756,7 @@ make_suite_track(void)
 	tcase_add_test(tc, test_tw_expires);
 	tcase_add_test(tc, test_tw_written_when_quiet);
 	tcase_add_test(tc, test_tw_record_netstat);
+	tcase_add_test(tc, test_tw_record_foreach);
 	tcase_add_loop_test(tc, test_tw_record_at, 0, 3);
 	tcase_add_loop_test(tc, test_tw_record_2msl_violation, 0, 2);
 	tcase_add_test(tc, test_tw_record_late_fin);
