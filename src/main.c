@@ -32,7 +32,7 @@
 #define SNAPLEN_MAX	262144
 
 enum {
-	OPT_JSON = 256, OPT_FORMAT, OPT_PACKETS, OPT_MSL, OPT_IDLE,
+	OPT_JSON = 256, OPT_FORMAT, OPT_PACKETS, OPT_MSL, OPT_IDLE, OPT_LINGER,
 	OPT_CLOSE_WAIT, OPT_MAX_FLOWS, OPT_MAX_EVENTS, OPT_PORT_RANGE, OPT_AT,
 	OPT_HELP, OPT_VERSION, OPT_NO_PROGRESS, OPT_DURATION, OPT_INTERVAL,
 	OPT_THREADS
@@ -46,6 +46,7 @@ static const struct option longopts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+	{ "linger", required_argument, NULL, OPT_LINGER },
 	{ "interface", required_argument, NULL, 'i' },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -68,9 +69,10 @@ usage(FILE *f)
 "usage: synfin [-np] [-B size] [-c count] [-i interface] [-r file]\n"
 "              [-s snaplen] [-w file] [-Z user] [--json | --format fmt]\n"
 "              [--packets] [--duration seconds] [--interval seconds]\n"
-"              [--msl seconds] [--idle-timeout seconds] [--close-wait seconds]\n"
-"              [--max-flows n] [--max-events n] [--port-range lo-hi]\n"
-"              [--at time] [--threads n] [file ...] [expression]\n"
+"              [--msl seconds] [--idle-timeout seconds] [--linger seconds]\n"
+"              [--close-wait seconds] [--max-flows n] [--max-events n]\n"
+"              [--port-range lo-hi] [--at time] [--threads n] [file ...]\n"
+"              [expression]\n"
 "       synfin --help | --version\n");
 }
 
@@ -101,6 +103,9 @@ help(void)
 "  --packets            print one decoded line per TCP segment, nothing else\n"
 "  --msl SECONDS        maximum segment lifetime; TIME_WAIT is 2*MSL (30)\n"
 "  --idle-timeout SECS  expire idle connections (3600)\n"
+"  --linger SECS        keep a closed connection, or one in TIME_WAIT, whole\n"
+"                       this long after its last segment before it is\n"
+"                       written (5; from 2*MSL on, TIME_WAIT is kept whole)\n"
 "  --close-wait SECS    report CLOSE_WAIT longer than this (1)\n"
 "  --max-flows N        cap on open connections; oldest idle evicted (0: none)\n"
 "  --max-events N       cap on states and RSTs kept per endpoint (64)\n"
@@ -342,6 +347,11 @@ main(int argc, char **argv)
 		case OPT_IDLE:
 			if (parse_secs(optarg, "--idle-timeout",
 			    &cfg.idle_ns) == -1)
+				return cfg_done(&cfg, SF_EXIT_USAGE);
+			break;
+		case OPT_LINGER:
+			if (parse_secs(optarg, "--linger",
+			    &cfg.linger_ns) == -1)
 				return cfg_done(&cfg, SF_EXIT_USAGE);
 			break;
 		case OPT_CLOSE_WAIT:

@@ -15,7 +15,7 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 no() { n=$((n + 1)); echo "not ok $n - $1"; fail=$((fail + 1)); }
 check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
 
-echo "1..26"
+echo "1..29"
 "$SYNFIN" --help >"$tmp/o" 2>&1; check "--help exits 0" "[ $? -eq 0 ] && grep -q usage: $tmp/o"
 "$SYNFIN" --version >"$tmp/o" 2>&1; check "--version" "[ $? -eq 0 ] && grep -q '^synfin ' $tmp/o"
 "$SYNFIN" --bogus >"$tmp/o" 2>&1; check "unknown option exits 1" "[ $? -eq 1 ]"
@@ -25,6 +25,14 @@ check "-w while reading a file exits 1" "[ $? -eq 1 ] && [ ! -e $tmp/w.pcap ]"
 "$SYNFIN" -i sfnosuch0 >"$tmp/o" 2>"$tmp/e"; rc=$?
 check "-i missing interface exits 2 and names it" "[ $rc -eq 2 ] && grep -q '^synfin: sfnosuch0: ' $tmp/e"
 "$SYNFIN" --msl abc "$P/client-close.pcap" >"$tmp/o" 2>&1; check "bad --msl exits 1" "[ $? -eq 1 ]"
+"$SYNFIN" --linger -1 "$P/client-close.pcap" >"$tmp/o" 2>&1; check "bad --linger exits 1" "[ $? -eq 1 ]"
+# tw-reuse-late: 7 s of quiet in the client's TIME_WAIT, then a new SYN.
+"$SYNFIN" --json "$P/tw-reuse-late.pcap" >"$tmp/o" 2>&1
+check "quiet in TIME_WAIT: written, the new SYN still a 2*MSL violation" \
+    "grep -q '\"id\":1,.*\"ended_by\":\"time_wait\"' $tmp/o && grep -q '\"kind\":\"two_msl_violation\".*\"safe\":true' $tmp/o"
+"$SYNFIN" --json --linger 120 "$P/tw-reuse-late.pcap" >"$tmp/o" 2>&1
+check "--linger 120: kept whole, superseded by the new SYN" \
+    "grep -q '\"id\":1,.*\"ended_by\":\"superseded\"' $tmp/o && grep -q '\"kind\":\"two_msl_violation\".*\"safe\":true' $tmp/o"
 "$SYNFIN" /nonexistent/x.pcap >"$tmp/o" 2>"$tmp/e"; rc=$?
 check "missing file exits 2" "[ $rc -eq 2 ]"
 check "missing file is named" "grep -q 'x.pcap' $tmp/e"
