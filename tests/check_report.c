@@ -89,11 +89,7 @@ static void
 seg(uint16_t cport, int c2s, int64_t t, uint8_t flags, uint32_t seq,
     uint32_t ack, uint32_t len)
 {
-	struct tb_ends e = { cport, 80, 65535 };
-	struct dec_seg s;
-
-	tb_seg(&s, &e, c2s, t, flags, seq, ack, len);
-	trk_segment(trk, &s, ++pktno);
+	tb_feed(trk, &pktno, cport, c2s, t, flags, seq, ack, len);
 }
 
 /* Handshake (client ISN 100, server ISN 5000) and a 10-byte request. */

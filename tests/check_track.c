@@ -117,11 +117,7 @@ static void
 seg_on(uint16_t cport, int c2s, int64_t t, uint8_t flags, uint32_t seq,
     uint32_t ack, uint32_t len)
 {
-	struct tb_ends e = { cport, 80, 65535 };
-	struct dec_seg s;
-
-	tb_seg(&s, &e, c2s, t, flags, seq, ack, len);
-	trk_segment(trk, &s, ++pktno);
+	tb_feed(trk, &pktno, cport, c2s, t, flags, seq, ack, len);
 }
 
 /* The same from client port 40000. */

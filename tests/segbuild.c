@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "segbuild.h"
+#include "track.h"
 
 void
 tb_seg(struct dec_seg *s, const struct tb_ends *e, int c2s, int64_t t,
@@ -24,4 +25,15 @@ tb_seg(struct dec_seg *s, const struct tb_ends *e, int c2s, int64_t t,
 	s->paylen = len;
 	s->win = e->win;
 	s->ip_bytes = 40 + len;
+}
+
+void
+tb_feed(struct trk *trk, uint64_t *pktno, uint16_t cport, int c2s, int64_t t,
+    uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len)
+{
+	struct tb_ends e = { cport, 80, 65535 };
+	struct dec_seg s;
+
+	tb_seg(&s, &e, c2s, t, flags, seq, ack, len);
+	trk_segment(trk, &s, ++*pktno);
 }

@@ -21,4 +21,14 @@ struct tb_ends {
 void	tb_seg(struct dec_seg *s, const struct tb_ends *e, int c2s, int64_t t,
 	    uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len);
 
+struct trk;
+
+/*
+ * The same between 10.0.0.1:cport and 10.0.0.2:80, fed to the engine as
+ * packet ++*pktno.
+ */
+void	tb_feed(struct trk *trk, uint64_t *pktno, uint16_t cport, int c2s,
+	    int64_t t, uint8_t flags, uint32_t seq, uint32_t ack,
+	    uint32_t len);
+
 #endif
