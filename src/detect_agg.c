@@ -152,7 +152,7 @@ amap_index(struct amap *m, size_t i, uint32_t h)
 static size_t
 amap_filter(struct amap *m, bool (*keep)(const void *rec))
 {
-	size_t i, n = 0;
+	size_t i, n = 0, removed;
 	unsigned char *rec;
 
 	for (i = 0; i < m->n; i++) {
@@ -163,14 +163,14 @@ amap_filter(struct amap *m, bool (*keep)(const void *rec))
 			memcpy(m->recs + n * m->reclen, rec, m->reclen);
 		n++;
 	}
-	i = m->n - n;
+	removed = m->n - n;
 	m->n = n;
 	if (m->nslots != 0)
 		memset(m->slots, 0, m->nslots * sizeof(*m->slots));
-	for (n = 0; n < m->n; n++)
-		amap_index(m, n, amap_hash(m->recs + n * m->reclen,
+	for (i = 0; i < n; i++)
+		amap_index(m, i, amap_hash(m->recs + i * m->reclen,
 		    m->keylen));
-	return i;
+	return removed;
 }
 
 /* The record for key, created zeroed if absent; NULL on no memory. */

@@ -14,7 +14,7 @@
  * Linux, a connection's life often well under a second), so a connection
  * whose endpoints are all in TIME_WAIT or CLOSED and that has been quiet
  * for the linger time is written then, and its tuple kept by a compact
- * record (struct trk_tw, a tenth of a connection) until TIME_WAIT ends:
+ * record (struct trk_tw, 88 bytes against 728) until TIME_WAIT ends:
  * enough for the 2*MSL check of a new SYN, the TIME_WAIT counts and the
  * netstat views.  The records sit in a min-heap on their deadlines.
  *
@@ -684,6 +684,7 @@ apply_events(struct trk *t, struct conn *c, int side,
 static void
 fin_ack_lost(struct trk *t, struct conn *c, int side, int64_t now)
 {
+	/* The state each move left; 0 (CLOSED is never one): no such move. */
 	static const uint8_t before[FSM_ST_MAX] = {
 		[FSM_ST_CLOSED] = FSM_ST_LAST_ACK,
 		[FSM_ST_TIME_WAIT] = FSM_ST_CLOSING,
@@ -937,11 +938,9 @@ compact(struct trk *t, struct conn *c, int64_t at)
 	struct trk_tw *r;
 	int s;
 
-	if (slot == NULL || (r = pool_get(t->tws)) == NULL) {
-		t->st.alloc_failures += slot != NULL;
-		tl_append(t, c, TL_TW);
-		return;
-	}
+	/* c is still in the table: slot is its. */
+	if ((r = pool_get(t->tws)) == NULL)
+		goto whole;
 	r->p.id = c->id;
 	for (s = 0; s < 2; s++) {
 		const struct conn_ep *e = &c->ep[s];
@@ -959,15 +958,17 @@ compact(struct trk *t, struct conn *c, int64_t at)
 	r->client_kside = c->client_kside;
 	if (!heap_push(t, r)) {
 		pool_put(t->tws, r);
-		t->st.alloc_failures++;
-		tl_append(t, c, TL_TW);
-		return;
+		goto whole;
 	}
 	slot->tw = r;
 	c->tw_record = true;
 	t->st.tw_live++;
 	t->st.live++;		/* finish() takes the whole one off */
 	finish(t, c, TRK_END_TIME_WAIT, at);
+	return;
+whole:
+	t->st.alloc_failures++;
+	tl_append(t, c, TL_TW);
 }
 
 /*
