@@ -1179,6 +1179,102 @@ sorted(const void *v, size_t n, size_t sz, int (*cmp)(const void *,
 
 #define TW_SHOW	20
 
+/*
+ * The TIME_WAIT keys the summary shows: the TW_SHOW first in cmp_tw()
+ * order and every key that warned, sorted; *m is how many.  A selection,
+ * not a sort of every key: a long capture has one key per client host.
+ */
+static struct det_tw_stat *
+tw_shown(const struct det_tw_stat *v, size_t n, size_t *m)
+{
+	const struct det_tw_stat *top[TW_SHOW];
+	struct det_tw_stat *p;
+	size_t i, j, ntop = 0, nw = 0;
+
+	*m = 0;
+	for (i = 0; i < n; i++)
+		nw += v[i].warned;
+	if (n == 0 || (p = malloc((TW_SHOW + nw) * sizeof(*p))) == NULL)
+		return NULL;
+	for (i = 0, nw = 0; i < n; i++) {
+		if (v[i].warned) {
+			p[nw++] = v[i];
+			continue;
+		}
+		if (ntop == TW_SHOW && cmp_tw(&v[i], top[TW_SHOW - 1]) >= 0)
+			continue;
+		j = ntop < TW_SHOW ? ntop++ : TW_SHOW - 1;
+		for (; j > 0 && cmp_tw(&v[i], top[j - 1]) < 0; j--)
+			top[j] = top[j - 1];
+		top[j] = &v[i];
+	}
+	for (j = 0; j < ntop; j++)
+		p[nw + j] = *top[j];
+	*m = nw + ntop;
+	qsort(p, *m, sizeof(*p), cmp_tw);
+	return p;
+}
+
+/* A host's address as two numbers, for a sort without memcmp(). */
+struct host_key {
+	uint64_t	hi, lo;
+	uint32_t	af;
+	uint32_t	idx;
+};
+
+static uint64_t
+be64_of(const uint8_t *a)
+{
+	uint64_t x = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		x = x << 8 | a[i];
+	return x;
+}
+
+static int
+cmp_host_key(const void *x, const void *y)
+{
+	const struct host_key *a = x, *b = y;
+
+	if (a->af != b->af)
+		return a->af < b->af ? -1 : 1;
+	if (a->hi != b->hi)
+		return a->hi < b->hi ? -1 : 1;
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	return 0;
+}
+
+/* The hosts sorted as cmp_host() orders them (a netstat view has many). */
+static struct det_host_stat *
+hosts_sorted(const struct det_host_stat *v, size_t n)
+{
+	struct det_host_stat *p;
+	struct host_key *k;
+	size_t i;
+
+	if (n == 0 || (p = malloc(n * sizeof(*p))) == NULL)
+		return NULL;
+	if ((k = malloc(n * sizeof(*k))) == NULL) {
+		memcpy(p, v, n * sizeof(*p));
+		qsort(p, n, sizeof(*p), cmp_host);
+		return p;
+	}
+	for (i = 0; i < n; i++) {
+		k[i].hi = be64_of(v[i].addr);
+		k[i].lo = be64_of(v[i].addr + 8);
+		k[i].af = v[i].af;
+		k[i].idx = (uint32_t)i;
+	}
+	qsort(k, n, sizeof(*k), cmp_host_key);
+	for (i = 0; i < n; i++)
+		p[i] = v[k[i].idx];
+	free(k);
+	return p;
+}
+
 static void
 text_summary(struct rpt *r, const struct trk_stats *ts,
     const struct det_agg *agg, const struct rpt_counters *pc)
@@ -1190,7 +1286,7 @@ text_summary(struct rpt *r, const struct trk_stats *ts,
 	struct det_host_stat *hs;
 	struct det_tw_stat *tws;
 	struct det_cw_stat *cws;
-	size_t n, i;
+	size_t n, m, i;
 	unsigned st, k;
 	char a1[64], a2[64];
 
@@ -1243,11 +1339,11 @@ text_summary(struct rpt *r, const struct trk_stats *ts,
 		free(cws);
 	}
 	n = det_agg_timewait(agg, &tv);
-	if ((tws = sorted(tv, n, sizeof(*tws), cmp_tw)) != NULL) {
+	if ((tws = tw_shown(tv, n, &m)) != NULL) {
 		sb_printf(b, "\nTIME_WAIT per holder, peer and server port "
 		    "(ephemeral range %u-%u)\n", r->cfg->port_lo,
 		    r->cfg->port_hi);
-		for (i = 0; i < n && i < TW_SHOW; i++) {
+		for (i = 0; i < m && i < TW_SHOW; i++) {
 			dec_addr_str(tws[i].af, tws[i].local, a1, sizeof(a1));
 			dec_addr_str(tws[i].af, tws[i].remote, a2, sizeof(a2));
 			sb_printf(b, "  %s holds toward %s port %u: peak %llu "
@@ -1277,7 +1373,7 @@ text_summary(struct rpt *r, const struct trk_stats *ts,
 	} else {
 		sb_puts(b, "\nStates per host at capture end (netstat view)\n");
 	}
-	if ((hs = sorted(hv, n, sizeof(*hs), cmp_host)) != NULL) {
+	if ((hs = hosts_sorted(hv, n)) != NULL) {
 		for (i = 0; i < n; i++) {
 			dec_addr_str(hs[i].af, hs[i].addr, a1, sizeof(a1));
 			sb_printf(b, "  %s", a1);
@@ -1405,8 +1501,8 @@ json_summary(struct rpt *r, const struct trk_stats *ts,
 	}
 	sb_puts(b, "],\"time_wait\":[");
 	n = det_agg_timewait(agg, &tv);
-	if ((tws = sorted(tv, n, sizeof(*tws), cmp_tw)) != NULL) {
-		for (i = 0; i < n && (i < TW_SHOW || tws[i].warned); i++) {
+	if ((tws = tw_shown(tv, n, &n)) != NULL) {
+		for (i = 0; i < n; i++) {
 			sb_puts(b, i ? ",{\"holder\":\"" : "{\"holder\":\"");
 			sb_addr(b, tws[i].af, tws[i].local);
 			sb_puts(b, "\",\"peer\":\"");
@@ -1431,7 +1527,7 @@ json_summary(struct rpt *r, const struct trk_stats *ts,
 	}
 	sb_puts(b, ",\"netstat\":{");
 	n = det_agg_hosts(agg, &hv);
-	if ((hs = sorted(hv, n, sizeof(*hs), cmp_host)) != NULL) {
+	if ((hs = hosts_sorted(hv, n)) != NULL) {
 		for (i = 0, m = 0; i < n; i++) {
 			int sm = 0;
 
