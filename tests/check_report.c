@@ -309,6 +309,141 @@ START_TEST(test_half_close_json)
 }
 END_TEST
 
+/* ---- the summary's lists ---- */
+
+/* A segment between any two hosts, as tb_seg() makes it. */
+static void
+seg_between(uint8_t af, const uint8_t *cl, const uint8_t *sv, uint16_t cport,
+    int c2s, int64_t t, uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	struct tb_ends e = { cport, 80, 65535 };
+	struct dec_seg s;
+
+	tb_seg(&s, &e, c2s, t, flags, seq, ack, 0);
+	s.af = af;
+	memset(s.src, 0, sizeof(s.src));
+	memset(s.dst, 0, sizeof(s.dst));
+	memcpy(s.src, c2s ? cl : sv, af == 6 ? 16 : 4);
+	memcpy(s.dst, c2s ? sv : cl, af == 6 ? 16 : 4);
+	trk_segment(trk, &s, ++pktno);
+}
+
+/* A connection closed by the server first (server_first) or the client. */
+static void
+closed_between(const uint8_t *cl, const uint8_t *sv, uint16_t cport, int64_t t,
+    bool server_first)
+{
+	seg_between(4, cl, sv, cport, 1, t, DEC_TH_SYN, 100, 0);
+	seg_between(4, cl, sv, cport, 0, t + 1, DEC_TH_SYN | A, 5000, 101);
+	seg_between(4, cl, sv, cport, 1, t + 2, A, 101, 5001);
+	if (server_first) {
+		seg_between(4, cl, sv, cport, 0, t + 3, F, 5001, 101);
+		seg_between(4, cl, sv, cport, 1, t + 4, A, 101, 5002);
+		seg_between(4, cl, sv, cport, 1, t + 5, F, 101, 5002);
+		seg_between(4, cl, sv, cport, 0, t + 6, A, 5002, 102);
+	} else {
+		seg_between(4, cl, sv, cport, 1, t + 3, F, 101, 5001);
+		seg_between(4, cl, sv, cport, 0, t + 4, A, 5001, 102);
+		seg_between(4, cl, sv, cport, 0, t + 5, F, 5001, 102);
+		seg_between(4, cl, sv, cport, 1, t + 6, A, 102, 5002);
+	}
+}
+
+/*
+ * The JSON time_wait list holds the 20 highest peaks and every key near
+ * port exhaustion, even one ranked below keys that did not warn: here 21
+ * servers each hold 9 TIME_WAITs toward their own client (no warning:
+ * the server's ports are not ephemeral), and one client holds 8 toward
+ * a server, 80 % of a 10-port range.
+ */
+START_TEST(test_tw_list_keeps_warned)
+{
+	uint8_t cl[4] = { 10, 1, 0, 0 }, sv[4] = { 10, 2, 0, 0 };
+	const char *p, *list;
+	int64_t t = 0;
+	unsigned h, k, n;
+
+	cfg.port_lo = 40000;
+	cfg.port_hi = 40009;
+	start(FMT_JSON);
+	for (h = 0; h < 21; h++) {
+		cl[3] = sv[3] = (uint8_t)(h + 1);
+		for (k = 0; k < 9; k++, t += 10 * MS)
+			closed_between(cl, sv, (uint16_t)(40000 + k), t, true);
+	}
+	cl[2] = sv[2] = 9;
+	cl[3] = sv[3] = 0;
+	for (k = 0; k < 8; k++, t += 10 * MS)
+		closed_between(cl, sv, (uint16_t)(40000 + k), t, false);
+	finish();
+	ck_assert_ptr_nonnull(list = strstr(text, "\"time_wait\":["));
+	for (n = 0, p = list; (p = strstr(p + 1, "{\"holder\":")) != NULL &&
+	    p < strstr(list, "],"); n++)
+		;
+	ck_assert_uint_eq(n, 21);
+	ck_assert_ptr_nonnull(p = strstr(list, "{\"holder\":\"10.1.9.0\","
+	    "\"peer\":\"10.2.9.0\",\"server_port\":80,\"peak\":8,"));
+	ck_assert_ptr_nonnull(strstr(p, "\"near_exhaustion\":true}]"));
+}
+END_TEST
+
+/* Byte order of two hosts as the netstat view sorts them. */
+static int
+cmp_addr(const void *x, const void *y)
+{
+	const uint8_t *a = x, *b = y;
+
+	if (a[0] != b[0])
+		return a[0] - b[0];
+	return memcmp(a + 1, b + 1, 16);
+}
+
+/*
+ * The netstat view lists hosts by family, then address in byte order:
+ * 300 clients with a SYN each, addresses that differ in scattered bytes
+ * and fed in a scrambled order, IPv4 and IPv6 mixed.
+ */
+START_TEST(test_netstat_order)
+{
+	uint8_t hosts[300][17], sv[16] = { 192, 0, 2, 80 };
+	uint8_t sv6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+	char name[64], key[96];
+	const char *p, *prev;
+	unsigned i, j;
+
+	start(FMT_JSON);
+	memset(hosts, 0, sizeof(hosts));
+	for (i = 0; i < 300; i++) {
+		j = (i * 7919u) % 300;		/* scrambled */
+		if (j % 5 == 0) {
+			hosts[i][0] = 6;
+			hosts[i][1] = 0xfd;
+			hosts[i][8] = (uint8_t)(j % 3);
+			hosts[i][15] = (uint8_t)(255 - j);
+			hosts[i][12] = (uint8_t)(j * 31);
+		} else {
+			hosts[i][0] = 4;
+			hosts[i][1] = (uint8_t)(10 + j % 2 * 162);
+			hosts[i][2] = (uint8_t)(j * 13);
+			hosts[i][3] = (uint8_t)(j >> 8);
+			hosts[i][4] = (uint8_t)j;
+		}
+		seg_between(hosts[i][0], hosts[i] + 1, hosts[i][0] == 6 ? sv6 :
+		    sv, 40000, 1, (int64_t)i * MS, DEC_TH_SYN, 100, 0);
+	}
+	finish();
+	qsort(hosts, 300, sizeof(hosts[0]), cmp_addr);
+	ck_assert_ptr_nonnull(prev = strstr(text, "\"netstat\":{"));
+	for (i = 0; i < 300; i++) {
+		dec_addr_str(hosts[i][0], hosts[i] + 1, name, sizeof(name));
+		snprintf(key, sizeof(key), "\"%s\":{\"SYN_SENT\":1}", name);
+		ck_assert_msg((p = strstr(text, key)) != NULL, "%s", key);
+		ck_assert_msg(p > prev, "%s out of order", key);
+		prev = p;
+	}
+}
+END_TEST
+
 Suite *
 make_suite_report(void)
 {
@@ -325,6 +460,11 @@ make_suite_report(void)
 	tcase_add_test(tc, test_superseded_tw_not_still);
 	tcase_add_test(tc, test_half_close_text);
 	tcase_add_test(tc, test_half_close_json);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("summary lists");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_tw_list_keeps_warned);
+	tcase_add_test(tc, test_netstat_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
