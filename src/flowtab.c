@@ -151,6 +151,15 @@ flow_clear(struct flowtab *ft)
 	size_t i;
 	int t;
 
+	if (pool_drop(ft->slots)) {
+		for (t = 0; t < 2; t++)
+			if (ft->size[t] != 0)
+				memset(ft->tab[t], 0,
+				    ft->size[t] * sizeof(*ft->tab[t]));
+		ft->tomb_head = ft->tomb_tail = NULL;
+		ft->used = 0;
+		return;
+	}
 	/* Slots removed while queued as tombstones are only on the FIFO. */
 	for (s = ft->tomb_head; s != NULL; s = next) {
 		next = s->tomb_next;

@@ -102,6 +102,20 @@ pool_trim(struct pool *p)
 	p->cut = p->end = NULL;
 }
 
+bool
+pool_drop(struct pool *p)
+{
+#ifdef POOL_PLAIN
+	return p == NULL || p->taken == 0;
+#else
+	if (p == NULL)
+		return true;
+	p->taken = 0;
+	pool_trim(p);
+	return true;
+#endif
+}
+
 #ifndef POOL_PLAIN
 /* Start a new chunk; false on allocation error. */
 static bool

@@ -5,6 +5,7 @@
 #ifndef SYNFIN_POOL_H
 #define SYNFIN_POOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct pool;
@@ -18,6 +19,14 @@ struct pool	*pool_new(size_t size, size_t align);
 void		pool_free(struct pool *p);
 /* Give the chunks back to the system if no object is out. */
 void		pool_trim(struct pool *p);
+/*
+ * Take every object back at once, as if each had been put, and give the
+ * chunks to the system: true.  False, doing nothing, in the build where
+ * each object is an allocation of its own (AddressSanitizer): there the
+ * caller puts each.  What is cleared this way is not touched again, so a
+ * table of many objects goes without a cache miss per object.
+ */
+bool		pool_drop(struct pool *p);
 /* A zeroed object, or NULL on allocation error. */
 void		*pool_get(struct pool *p);
 /* Give an object back (NULL is ignored). */

@@ -1249,7 +1249,12 @@ tw_finish(struct trk *t)
 	size_t i;
 	int s;
 
+	/* Records lie in heap order, all over memory: fetch them ahead. */
 	for (i = 0; i < t->nheap; i++) {
+		if (i + 8 < t->nheap)
+			__builtin_prefetch(t->heap[i + 8]);
+		if (i + 4 < t->nheap)
+			__builtin_prefetch(&t->heap[i + 4]->slot->key);
 		r = t->heap[i];
 		k = &r->slot->key;
 		for (s = 0; s < 2; s++) {
@@ -1260,8 +1265,10 @@ tw_finish(struct trk *t)
 			    FSM_ST_TIME_WAIT);
 		}
 		r->slot->tw = NULL;
-		pool_put(t->tws, r);
 	}
+	if (!pool_drop(t->tws))
+		for (i = 0; i < t->nheap; i++)
+			pool_put(t->tws, t->heap[i]);
 	t->nheap = 0;
 	t->st.live -= t->st.tw_live;
 	t->st.tw_live = 0;
