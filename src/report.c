@@ -719,8 +719,26 @@ still_held(enum trk_end why)
  * its FIN and the time it spent in each closing state.  A state still
  * held at the end is given even at 0 ms, with still_held()'s words.  A
  * half close ends it: which side sent how much, for how long, after the
- * other's FIN (close status "normal" does not say it).
+ * other's FIN (close status "normal" does not say it), or, when the FIN's
+ * sender reset the connection for that data, "data after close".
  */
+/*
+ * True when side answered data with a data_after_close RST: its FIN had
+ * closed the socket, not just its sending half, so what the peer sent
+ * after it was no half close but data nobody would read.
+ */
+static bool
+closed_fully(const struct conn *c, int side)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nrsts; i++)
+		if (c->rsts[i].from == side &&
+		    c->rsts[i].cls == RST_DATA_AFTER_CLOSE)
+			return true;
+	return false;
+}
+
 static void
 text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 {
@@ -779,11 +797,17 @@ text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 		sb_putc(b, ';');
 	}
 	if ((side = half_close_side(c, &hc)) >= 0) {
-		sb_printf(b, " half close: the %s sent ", conn_side_name(side));
+		bool full = closed_fully(c, !side);
+
+		sb_printf(b, " %s: the %s sent ", full ? "data after close" :
+		    "half close", conn_side_name(side));
 		sb_u64(b, hc.bytes);
 		sb_puts(b, " bytes over ");
 		msec(b, hc.duration);
 		sb_printf(b, " after the %s's FIN", conn_side_name(!side));
+		if (full)
+			sb_printf(b, "; the %s had closed fully, not half "
+			    "(it reset)", conn_side_name(!side));
 	}
 	sb_putc(b, '\n');
 }

@@ -289,6 +289,29 @@ START_TEST(test_half_close_text)
 }
 END_TEST
 
+/*
+ * The client closes, the server sends more, the client resets it: the
+ * client had closed fully, so the close line says data after close.
+ */
+START_TEST(test_data_after_close_text)
+{
+	const char *line;
+
+	start(FMT_TEXT);
+	open_conn(40000, 0);
+	client_fin_acked(40000, 100 * MS);
+	seg(40000, 0, 300 * MS, P, 5001, 112, 1000);
+	seg(40000, 1, 301 * MS, DEC_TH_RST, 112, 0, 0);
+	finish();
+	line = close_line(1);
+	ck_assert_msg(strstr(line, "; data after close: the server sent "
+	    "1000 bytes over 200.000 ms after the client's FIN; the client "
+	    "had closed fully, not half (it reset)") != NULL, "%s", line);
+	ck_assert_ptr_null(strstr(line, "half close:"));
+	ck_assert_ptr_nonnull(strstr(text, "[data_after_close]"));
+}
+END_TEST
+
 START_TEST(test_half_close_json)
 {
 	const char *two;
@@ -460,6 +483,7 @@ make_suite_report(void)
 	tcase_add_test(tc, test_superseded_tw_not_still);
 	tcase_add_test(tc, test_half_close_text);
 	tcase_add_test(tc, test_half_close_json);
+	tcase_add_test(tc, test_data_after_close_text);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("summary lists");
 	tcase_add_checked_fixture(tc, setup, teardown);
