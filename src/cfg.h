@@ -36,6 +36,7 @@ struct sf_config {
 	double		interval;	/* --interval, 0 = none */
 	int64_t		msl_ns;		/* --msl */
 	int64_t		idle_ns;	/* --idle-timeout */
+	int64_t		syn_timeout_ns;	/* --syn-timeout, 0 = none */
 	int64_t		close_wait_ns;	/* --close-wait */
 	int64_t		linger_ns;	/* keep closed connections */
 	int64_t		at_ns;		/* --at */

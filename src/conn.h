@@ -193,6 +193,7 @@ struct conn {
 	bool		finished:1;	/* handed to the reports */
 	bool		simultaneous_close:1;	/* FINs crossed */
 	bool		tw_record:1;	/* written in TIME_WAIT (track.c) */
+	bool		syn_given_up:1;	/* handshake quiet for --syn-timeout */
 	uint32_t	syn_retx;
 	uint32_t	synack_retx;
 	uint32_t	nrsts;
@@ -203,7 +204,8 @@ struct conn {
 	uint32_t	events_dropped;	/* state records over the cap */
 	int64_t		first_seen;
 	int64_t		last_seen;
-	int64_t		t_end;		/* superseded or evicted at, 0 = none */
+	int64_t		t_end;		/* superseded, evicted or given up at,
+					   0 = none */
 	int64_t		t_final;	/* when it was finished (report time) */
 	int64_t		t_syn;		/* client's first SYN */
 	int64_t		t_syn_last;	/* client's last SYN before SYN-ACK */

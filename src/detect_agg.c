@@ -543,7 +543,9 @@ hoststates(struct det_agg *a, const struct conn *c)
 	/*
 	 * A connection written while in TIME_WAIT goes on as a compact
 	 * record: the engine counts it when that record ends, except for
-	 * an instant before it was written, which its timeline tells.
+	 * an instant before it was written, which its timeline tells.  A
+	 * handshake given up (--syn-timeout) is held by no host from its
+	 * t_end on, as a superseded or evicted connection.
 	 */
 	if (c->tw_record && (!a->cfg->at_set || t >= c->t_final))
 		return;
@@ -556,7 +558,8 @@ hoststates(struct det_agg *a, const struct conn *c)
 				continue;
 			det_host_add(a, c->af, c->ep[side].addr,
 			    conn_state_at(c, side, t));
-		} else if (!c->superseded && !c->evicted) {
+		} else if (!c->superseded && !c->evicted &&
+		    !c->syn_given_up) {
 			det_host_add(a, c->af, c->ep[side].addr,
 			    (enum fsm_state)c->ep[side].state);
 		}

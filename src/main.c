@@ -32,7 +32,7 @@
 #define SNAPLEN_MAX	262144
 
 enum {
-	OPT_JSON = 256, OPT_FORMAT, OPT_PACKETS, OPT_MSL, OPT_IDLE, OPT_LINGER,
+	OPT_JSON = 256, OPT_FORMAT, OPT_PACKETS, OPT_MSL, OPT_IDLE, OPT_SYN_TIMEOUT, OPT_LINGER,
 	OPT_CLOSE_WAIT, OPT_MAX_FLOWS, OPT_MAX_EVENTS, OPT_PORT_RANGE, OPT_AT,
 	OPT_HELP, OPT_VERSION, OPT_NO_PROGRESS, OPT_DURATION, OPT_INTERVAL,
 	OPT_THREADS
@@ -46,6 +46,7 @@ static const struct option longopts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+	{ "syn-timeout", required_argument, NULL, OPT_SYN_TIMEOUT },
 	{ "linger", required_argument, NULL, OPT_LINGER },
 	{ "interface", required_argument, NULL, 'i' },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
@@ -69,7 +70,8 @@ usage(FILE *f)
 "usage: synfin [-np] [-B size] [-c count] [-i interface] [-r file]\n"
 "              [-s snaplen] [-w file] [-Z user] [--json | --format fmt]\n"
 "              [--packets] [--duration seconds] [--interval seconds]\n"
-"              [--msl seconds] [--idle-timeout seconds] [--linger seconds]\n"
+"              [--msl seconds] [--idle-timeout seconds]\n"
+"              [--syn-timeout seconds] [--linger seconds]\n"
 "              [--close-wait seconds] [--max-flows n] [--max-events n]\n"
 "              [--port-range lo-hi] [--at time] [--threads n] [file ...]\n"
 "              [expression]\n"
@@ -103,6 +105,8 @@ help(void)
 "  --packets            print one decoded line per TCP segment, nothing else\n"
 "  --msl SECONDS        maximum segment lifetime; TIME_WAIT is 2*MSL (30)\n"
 "  --idle-timeout SECS  expire idle connections (3600)\n"
+"  --syn-timeout SECS   expire a handshake that got no further this long\n"
+"                       after its last segment (130; 0: --idle-timeout)\n"
 "  --linger SECS        keep a closed connection, or one in TIME_WAIT, whole\n"
 "                       this long after its last segment before it is\n"
 "                       written (5; from 2*MSL on, TIME_WAIT is kept whole)\n"
@@ -347,6 +351,11 @@ main(int argc, char **argv)
 		case OPT_IDLE:
 			if (parse_secs(optarg, "--idle-timeout",
 			    &cfg.idle_ns) == -1)
+				return cfg_done(&cfg, SF_EXIT_USAGE);
+			break;
+		case OPT_SYN_TIMEOUT:
+			if (parse_secs(optarg, "--syn-timeout",
+			    &cfg.syn_timeout_ns) == -1)
 				return cfg_done(&cfg, SF_EXIT_USAGE);
 			break;
 		case OPT_LINGER:

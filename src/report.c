@@ -1371,11 +1371,17 @@ text_summary(struct rpt *r, const struct trk_stats *ts,
 		sb_printf(b, "  %llu records past the aggregates' caps were "
 		    "not tracked\n",
 		    (unsigned long long)det_agg_untracked(agg));
-	if (ts->ended[TRK_END_IDLE] || ts->ended[TRK_END_EVICTED])
-		sb_printf(b, "  %llu expired idle, %llu evicted by "
-		    "--max-flows\n",
-		    (unsigned long long)ts->ended[TRK_END_IDLE],
+	if (ts->ended[TRK_END_IDLE] || ts->ended[TRK_END_EVICTED]) {
+		sb_printf(b, "  %llu expired idle", (unsigned long long)
+		    ts->ended[TRK_END_IDLE]);
+		if (ts->syn_timeouts != 0)
+			sb_printf(b, " (%llu of them handshakes that got no "
+			    "further for --syn-timeout %.0f s)",
+			    (unsigned long long)ts->syn_timeouts,
+			    (double)r->cfg->syn_timeout_ns / 1e9);
+		sb_printf(b, ", %llu evicted by --max-flows\n",
 		    (unsigned long long)ts->ended[TRK_END_EVICTED]);
+	}
 	if (pc->live)
 		sb_printf(b, "  kernel drops %llu, interface drops %llu\n",
 		    (unsigned long long)pc->kernel_drops,

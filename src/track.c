@@ -36,7 +36,7 @@
 #include "zeek.h"
 
 /* Timer lists: TIME_WAIT deadline, closed linger, quiet in TIME_WAIT. */
-enum { TL_NONE = 0, TL_TW, TL_DONE, TL_QUIET };
+enum { TL_NONE = 0, TL_TW, TL_DONE, TL_QUIET, TL_SYN, TL_MAX };
 
 #define TW_NONE		INT64_MAX	/* that side is not in TIME_WAIT */
 
@@ -83,7 +83,7 @@ struct trk {
 	int64_t		quiet_ns;
 	bool		zeek;
 	struct clist	lru;
-	struct clist	tl[4];		/* TL_TW, TL_DONE, TL_QUIET */
+	struct clist	tl[TL_MAX];	/* TL_TW, TL_DONE, TL_QUIET, TL_SYN */
 };
 
 static void	finish(struct trk *, struct conn *, enum trk_end, int64_t);
@@ -199,9 +199,38 @@ quiet_tw(const struct trk *t, const struct conn *c)
 }
 
 /*
- * Place c on the right timer list after a state change.  The quiet list
- * is ordered by last segment: apply() takes c off it first, so that a
- * segment puts it back at the tail.
+ * A handshake that got no further: an endpoint still in SYN_SENT or
+ * SYN_RECEIVED, none past ESTABLISHED (a SYN never answered; a SYN-ACK
+ * never acknowledged, its client seen as ESTABLISHED by the SYN-ACK).
+ * Quiet for --syn-timeout, the one still trying has given up: a SYN or
+ * SYN-ACK is sent again at least every 120 s (Linux TCP_RTO_MAX).
+ */
+static bool
+handshake_pending(const struct conn *c)
+{
+	bool syn = false;
+	int s;
+
+	for (s = 0; s < 2; s++) {
+		switch (c->ep[s].state) {
+		case FSM_ST_SYN_SENT:
+		case FSM_ST_SYN_RECEIVED:
+			syn = true;
+			break;
+		case FSM_ST_LISTEN:
+		case FSM_ST_ESTABLISHED:
+			break;
+		default:
+			return false;
+		}
+	}
+	return syn;
+}
+
+/*
+ * Place c on the right timer list after a state change.  The quiet and
+ * handshake lists are ordered by last segment: apply() takes c off them
+ * first, so that a segment puts it back at the tail.
  */
 static void
 retime(struct trk *t, struct conn *c)
@@ -216,6 +245,9 @@ retime(struct trk *t, struct conn *c)
 	} else if (both_closed(c)) {
 		if (c->tl_which != TL_DONE)
 			tl_append(t, c, TL_DONE);
+	} else if (t->cfg->syn_timeout_ns > 0 && handshake_pending(c)) {
+		if (c->tl_which != TL_SYN)
+			tl_append(t, c, TL_SYN);
 	} else {
 		tl_unlink(t, c);
 	}
@@ -714,7 +746,7 @@ apply(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
 
 	lru_unlink(&t->lru, c);
 	lru_append(&t->lru, c);
-	if (c->tl_which == TL_QUIET)
+	if (c->tl_which == TL_QUIET || c->tl_which == TL_SYN)
 		tl_unlink(t, c);
 	if (both_closed(c))
 		t->st.anomaly[TRK_AN_SEG_AFTER_CLOSE]++;
@@ -1065,6 +1097,13 @@ trk_advance(struct trk *t, int64_t now)
 	while ((c = t->tl[TL_QUIET].head) != NULL &&
 	    c->last_seen + t->quiet_ns <= now)
 		compact(t, c, c->last_seen + t->quiet_ns);
+	while ((c = t->tl[TL_SYN].head) != NULL &&
+	    c->last_seen + t->cfg->syn_timeout_ns <= now) {
+		t->st.syn_timeouts++;
+		c->syn_given_up = true;
+		c->t_end = c->last_seen + t->cfg->syn_timeout_ns;
+		finish(t, c, TRK_END_IDLE, c->t_end);
+	}
 	tw_expire(t, now);
 	while ((c = t->lru.head) != NULL &&
 	    c->last_seen + t->cfg->idle_ns <= now) {

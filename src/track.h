@@ -74,6 +74,7 @@ struct trk_stats {
 	uint64_t	peak_live;
 	uint64_t	tw_live;	/* of them, compact TIME_WAIT records */
 	uint64_t	ended[TRK_END_MAX];
+	uint64_t	syn_timeouts;	/* of ended idle: by --syn-timeout */
 	uint64_t	anomaly[TRK_AN_MAX];
 	uint64_t	invalid_by_event[FSM_EV_MAX];
 	uint64_t	events_dropped;

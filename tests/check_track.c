@@ -35,6 +35,7 @@ struct seen {
 	bool		half[2];	/* det_half_close() per side */
 	uint32_t	half_bytes[2];
 	int64_t		half_dur[2];
+	int64_t		t_final;
 };
 
 static struct seen seen[16];
@@ -59,6 +60,7 @@ on_conn(void *arg, const struct conn *c, enum trk_end why)
 	s->cl = c->close_status;
 	s->closer = c->active_closer;
 	s->why = why;
+	s->t_final = c->t_final;
 	s->final[0] = c->ep[0].state;
 	s->final[1] = c->ep[1].state;
 	s->in_tw[0] = conn_time_in(c, 0, FSM_ST_TIME_WAIT);
@@ -453,6 +455,76 @@ START_TEST(test_syn_timeout)
 }
 END_TEST
 
+/*
+ * A SYN never answered: quiet for --syn-timeout (130 s) after its last
+ * retransmission, the client has given up, and the connection goes
+ * then, not at the idle timeout an hour later.
+ */
+START_TEST(test_syn_given_up)
+{
+	seg(1, 0, DEC_TH_SYN, 100, 0, 0);
+	seg(1, 1 * S, DEC_TH_SYN, 100, 0, 0);
+	seg(1, 3 * S, DEC_TH_SYN, 100, 0, 0);
+	seg_on(40001, 1, 132 * S, DEC_TH_SYN, 900, 0, 0);
+	ck_assert_int_eq(nseen, 0);
+	seg_on(40001, 1, 133 * S, DEC_TH_SYN, 900, 0, 0);
+	ck_assert_int_eq(nseen, 1);
+	ck_assert_uint_eq(seen[0].id, 1);
+	ck_assert_int_eq(seen[0].why, TRK_END_IDLE);
+	ck_assert_int_eq(seen[0].hs, HS_TIMEOUT);
+	ck_assert_int_eq(seen[0].final[CONN_CLIENT], FSM_ST_SYN_SENT);
+	ck_assert(seen[0].t_final == T0 + 133 * S);
+	ck_assert_uint_eq(trk_stats(trk)->syn_timeouts, 1);
+	ck_assert_uint_eq(trk_stats(trk)->ended[TRK_END_IDLE], 1);
+	trk_finish(trk);
+	ck_assert_int_eq(nseen, 2);
+	ck_assert_int_eq(seen[1].why, TRK_END_CAPTURE);
+}
+END_TEST
+
+/* A SYN-ACK never acknowledged (the server in SYN_RECEIVED) too. */
+START_TEST(test_synack_given_up)
+{
+	seg(1, 0, DEC_TH_SYN, 100, 0, 0);
+	seg(0, 1 * MS, DEC_TH_SYN | A, 5000, 101, 0);
+	seg(0, 1 * S, DEC_TH_SYN | A, 5000, 101, 0);
+	seg(0, 3 * S, DEC_TH_SYN | A, 5000, 101, 0);
+	seg_on(40001, 1, 133 * S, DEC_TH_SYN, 900, 0, 0);
+	ck_assert_int_eq(nseen, 1);
+	ck_assert_int_eq(seen[0].why, TRK_END_IDLE);
+	ck_assert(seen[0].t_final == T0 + 133 * S);
+	trk_finish(trk);
+}
+END_TEST
+
+/* A complete handshake, then silence: only the idle timeout ends it. */
+START_TEST(test_syn_timeout_not_established)
+{
+	open_conn(0, 100);
+	seg_on(40001, 1, 200 * S, DEC_TH_SYN, 900, 0, 0);
+	ck_assert_int_eq(nseen, 0);
+	trk_finish(trk);
+	ck_assert_int_eq(nseen, 2);
+	ck_assert_int_eq(seen[0].why, TRK_END_CAPTURE);
+}
+END_TEST
+
+/* --syn-timeout 0: an unanswered SYN waits for the idle timeout. */
+START_TEST(test_syn_timeout_off)
+{
+	cfg.syn_timeout_ns = 0;
+	cfg.idle_ns = 1000 * S;
+	seg(1, 0, DEC_TH_SYN, 100, 0, 0);
+	seg_on(40001, 1, 999 * S, DEC_TH_SYN, 900, 0, 0);
+	ck_assert_int_eq(nseen, 0);
+	seg_on(40001, 1, 1000 * S, DEC_TH_SYN, 900, 0, 0);
+	ck_assert_int_eq(nseen, 1);
+	ck_assert_int_eq(seen[0].why, TRK_END_IDLE);
+	ck_assert_uint_eq(trk_stats(trk)->syn_timeouts, 0);
+	trk_finish(trk);
+}
+END_TEST
+
 START_TEST(test_abort_and_data_after_close)
 {
 	open_conn(0, 100);
@@ -763,6 +835,10 @@ make_suite_track(void)
 	tcase_add_test(tc, test_premature_fw2);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_syn_timeout);
+	tcase_add_test(tc, test_syn_given_up);
+	tcase_add_test(tc, test_synack_given_up);
+	tcase_add_test(tc, test_syn_timeout_not_established);
+	tcase_add_test(tc, test_syn_timeout_off);
 	tcase_add_test(tc, test_abort_and_data_after_close);
 	tcase_add_test(tc, test_data_after_close);
 	tcase_add_test(tc, test_out_of_window);

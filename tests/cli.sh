@@ -15,7 +15,7 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 no() { n=$((n + 1)); echo "not ok $n - $1"; fail=$((fail + 1)); }
 check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
 
-echo "1..29"
+echo "1..32"
 "$SYNFIN" --help >"$tmp/o" 2>&1; check "--help exits 0" "[ $? -eq 0 ] && grep -q usage: $tmp/o"
 "$SYNFIN" --version >"$tmp/o" 2>&1; check "--version" "[ $? -eq 0 ] && grep -q '^synfin ' $tmp/o"
 "$SYNFIN" --bogus >"$tmp/o" 2>&1; check "unknown option exits 1" "[ $? -eq 1 ]"
@@ -26,6 +26,14 @@ check "-w while reading a file exits 1" "[ $? -eq 1 ] && [ ! -e $tmp/w.pcap ]"
 check "-i missing interface exits 2 and names it" "[ $rc -eq 2 ] && grep -q '^synfin: sfnosuch0: ' $tmp/e"
 "$SYNFIN" --msl abc "$P/client-close.pcap" >"$tmp/o" 2>&1; check "bad --msl exits 1" "[ $? -eq 1 ]"
 "$SYNFIN" --linger -1 "$P/client-close.pcap" >"$tmp/o" 2>&1; check "bad --linger exits 1" "[ $? -eq 1 ]"
+"$SYNFIN" --syn-timeout abc "$P/client-close.pcap" >"$tmp/o" 2>&1; check "bad --syn-timeout exits 1" "[ $? -eq 1 ]"
+# syn-timeout (SYNs for 7 s, never answered), then half-open 23 s later.
+"$SYNFIN" --json --syn-timeout 10 "$P/syn-timeout.pcap" "$P/half-open.pcap" >"$tmp/o" 2>&1
+check "--syn-timeout 10: the unanswered SYN is given up, held by no host" \
+    "grep -q '\"id\":1,.*\"ended_by\":\"idle\".*\"status\":\"timeout\"' $tmp/o && grep -q '\"netstat\":{}' $tmp/o"
+"$SYNFIN" --json "$P/syn-timeout.pcap" "$P/half-open.pcap" >"$tmp/o" 2>&1
+check "default --syn-timeout (130 s): still in SYN_SENT at the end" \
+    "grep -q '\"id\":1,.*\"ended_by\":\"capture_end\"' $tmp/o && grep -q '\"netstat\":{\"10.231.0.1\":{\"SYN_SENT\":1}}' $tmp/o"
 # tw-reuse-late: 7 s of quiet in the client's TIME_WAIT, then a new SYN.
 "$SYNFIN" --json "$P/tw-reuse-late.pcap" >"$tmp/o" 2>&1
 check "quiet in TIME_WAIT: written, the new SYN still a 2*MSL violation" \
