@@ -133,23 +133,63 @@ sb_i64(struct sbuf *b, int64_t v)
 	}
 }
 
+/*
+ * The eight digits of v < 10^8 written at o, all at once: the number is
+ * split into two 4-digit lanes of a 64-bit word, each into two 2-digit
+ * lanes, each into two digits, dividing by 100 and 10 with a multiply
+ * and a shift that are exact in that range (v * 10486 >> 20 is v / 100
+ * for v < 10^4, v * 103 >> 10 is v / 10 for v < 100).  On a little-endian
+ * machine the word's bytes are then the digits in order.
+ */
+static inline void
+digits8(char *o, uint32_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t x, y;
+
+	x = (uint64_t)(v / 10000) | (uint64_t)(v % 10000) << 32;
+	y = (x * 10486) >> 20 & 0x0000007f0000007fULL;
+	x = y | (x - y * 100) << 16;
+	y = (x * 103) >> 10 & 0x000f000f000f000fULL;
+	x = (y | (x - y * 10) << 8) + 0x3030303030303030ULL;
+	memcpy(o, &x, 8);
+#else
+	int i;
+
+	for (i = 3; i >= 0; i--) {
+		unsigned d = (unsigned)(v % 100) * 2;
+
+		v /= 100;
+		o[2 * i] = digits2[d];
+		o[2 * i + 1] = digits2[d + 1];
+	}
+#endif
+}
+
 void
 sb_ts(struct sbuf *b, int64_t ns)
 {
 	char *o;
 	uint64_t u;
 	uint32_t f;
-	int i;
+	int k;
 
 	u = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
 	f = (uint32_t)(u % 1000000000);
 	u /= 1000000000;
-	if (b->ts_len == 0 || u != b->ts_sec) {
-		char *q = u64_text(u, b->ts_txt + sizeof(b->ts_txt));
+	if (b->ts_len[0] != 0 && u == b->ts_sec[0]) {
+		k = 0;
+	} else if (b->ts_len[1] != 0 && u == b->ts_sec[1]) {
+		k = 1;
+	} else {
+		char *end = b->ts_txt[b->ts_next] + sizeof(b->ts_txt[0]);
+		char *q = u64_text(u, end);
 
-		b->ts_len = (uint8_t)(b->ts_txt + sizeof(b->ts_txt) - q);
-		memmove(b->ts_txt, q, b->ts_len);
-		b->ts_sec = u;
+		k = b->ts_next;
+		b->ts_next = (uint8_t)!k;
+		b->ts_len[k] = (uint8_t)(end - q);
+		memmove(b->ts_txt[k], q, b->ts_len[k]);
+		b->ts_sec[k] = u;
 	}
 	/* Sign, seconds, point, nine digits: at most 1 + 23 + 10 bytes. */
 	if (b->len + 35 > b->cap && sb_grow(b, 34) == -1)
@@ -157,18 +197,11 @@ sb_ts(struct sbuf *b, int64_t ns)
 	o = b->p + b->len;
 	if (ns < 0)
 		*o++ = '-';
-	memcpy(o, b->ts_txt, sizeof(b->ts_txt));	/* a fixed size */
-	o += b->ts_len;
-	*o = '.';
-	/* Nine fraction digits, two at a time from the right. */
-	for (i = 0; i < 4; i++) {
-		unsigned d = (unsigned)(f % 100) * 2;
-
-		f /= 100;
-		o[9 - 2 * i] = digits2[d + 1];
-		o[8 - 2 * i] = digits2[d];
-	}
-	o[1] = (char)('0' + f);
+	memcpy(o, b->ts_txt[k], sizeof(b->ts_txt[0]));	/* a fixed size */
+	o += b->ts_len[k];
+	o[0] = '.';
+	o[1] = (char)('0' + f / 100000000);
+	digits8(o + 2, f % 100000000);
 	b->len = (size_t)(o + 10 - b->p);
 }
 

@@ -14,11 +14,15 @@ struct sbuf {
 	size_t	len;
 	size_t	cap;
 	int	oom;		/* an allocation failed: output is short */
-	/* The seconds of the last timestamp written, as text: they rarely
-	 * change from one timestamp to the next. */
-	uint64_t ts_sec;
-	uint8_t	ts_len;
-	char	ts_txt[23];
+	/*
+	 * The seconds of the last two timestamps written, as text: they
+	 * rarely change from one timestamp to the next, and a connection's
+	 * times are often in two seconds (its start and its TIME_WAIT end).
+	 */
+	uint64_t ts_sec[2];
+	uint8_t	ts_len[2];
+	uint8_t	ts_next;	/* the entry to replace */
+	char	ts_txt[2][23];
 };
 
 void	sb_init(struct sbuf *b);

@@ -11,5 +11,6 @@ Suite	*make_suite_track(void);
 Suite	*make_suite_zeek(void);
 Suite	*make_suite_ring(void);
 Suite	*make_suite_report(void);
+Suite	*make_suite_sbuf(void);
 
 #endif

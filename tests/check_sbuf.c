@@ -1,0 +1,184 @@
+/*
+ * check_sbuf.c: the output buffer's number and address formatting, which
+ * avoids printf, against printf and inet_ntop(): timestamps (nine
+ * decimals, negative ones, seconds that alternate and change, so that
+ * the cache of the seconds' text is exercised), integers at every length,
+ * and addresses.  The golden reports depend on these byte for byte.
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "check_suites.h"
+#include "sbuf.h"
+
+/* A 64-bit splitmix generator: the same values on every run. */
+static uint64_t
+next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* What sb_ts() must write for ns. */
+static void
+ts_ref(int64_t ns, char *buf, size_t len)
+{
+	uint64_t u = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+
+	snprintf(buf, len, "%s%" PRIu64 ".%09" PRIu64, ns < 0 ? "-" : "",
+	    u / 1000000000, u % 1000000000);
+}
+
+static void
+check_ts(struct sbuf *b, int64_t ns)
+{
+	char want[64];
+	size_t at = b->len;
+
+	ts_ref(ns, want, sizeof(want));
+	sb_ts(b, ns);
+	ck_assert_uint_eq(b->len - at, strlen(want));
+	ck_assert_msg(memcmp(b->p + at, want, strlen(want)) == 0,
+	    "%" PRId64 ": got %.*s, want %s", ns, (int)(b->len - at),
+	    b->p + at, want);
+}
+
+START_TEST(test_ts)
+{
+	static const int64_t fixed[] = {
+		0, 1, 9, 10, 99999999, 100000000, 999999999, 1000000000,
+		1000000001, 1700000000000000000LL, 1700000000999999999LL,
+		1700000001000000000LL, -1, -999999999, -1000000000,
+		-1700000000123456789LL, INT64_MAX, INT64_MIN + 1, INT64_MIN,
+	};
+	struct sbuf b;
+	uint64_t s = 1;
+	int64_t base = 1700000000LL * 1000000000LL;
+	size_t i;
+
+	sb_init(&b);
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		check_ts(&b, fixed[i]);
+	/* Within one second, two alternating, then ever new ones. */
+	for (i = 0; i < 20000; i++) {
+		uint64_t r = next(&s);
+
+		check_ts(&b, base + (int64_t)(r % 1000000000));
+		check_ts(&b, base + 60 * 1000000000LL +
+		    (int64_t)(r % 1000000000) * (i % 2 ? 1 : 0));
+		check_ts(&b, (int64_t)(r % 4000000000000000000ULL) *
+		    (i % 3 ? 1 : -1));
+	}
+	ck_assert_int_eq(b.oom, 0);
+	sb_free(&b);
+}
+END_TEST
+
+START_TEST(test_u64)
+{
+	struct sbuf b;
+	char want[32];
+	uint64_t s = 7, v, p10 = 1;
+	int i, k;
+
+	sb_init(&b);
+	for (i = 0; i < 60000; i++) {
+		v = next(&s);
+		k = i % 21;		/* every length, 1 to 20 digits */
+		if (k < 20) {
+			for (p10 = 1; k > 0; k--)
+				p10 *= 10;
+			v %= p10 * 10;
+			if (i % 7 == 0)
+				v = p10 - (i % 2);	/* 10^k and 10^k - 1 */
+		}
+		b.len = 0;
+		sb_u64(&b, v);
+		snprintf(want, sizeof(want), "%" PRIu64, v);
+		ck_assert_uint_eq(b.len, strlen(want));
+		ck_assert(memcmp(b.p, want, b.len) == 0);
+		b.len = 0;
+		sb_i64(&b, (int64_t)v);
+		snprintf(want, sizeof(want), "%" PRId64, (int64_t)v);
+		ck_assert_uint_eq(b.len, strlen(want));
+		ck_assert(memcmp(b.p, want, b.len) == 0);
+	}
+	b.len = 0;
+	sb_u64(&b, UINT64_MAX);
+	sb_putc(&b, ' ');
+	sb_i64(&b, INT64_MIN);
+	sb_putc(&b, '\0');
+	ck_assert_str_eq(b.p, "18446744073709551615 -9223372036854775808");
+	sb_free(&b);
+}
+END_TEST
+
+static void
+check_addr(struct sbuf *b, uint8_t af, const uint8_t *a)
+{
+	char want[INET6_ADDRSTRLEN];
+
+	ck_assert_ptr_nonnull(inet_ntop(af == 6 ? AF_INET6 : AF_INET, a,
+	    want, sizeof(want)));
+	b->len = 0;
+	sb_addr(b, af, a);
+	sb_putc(b, '\0');
+	ck_assert_str_eq(b->p, want);
+}
+
+/* Addresses with runs of zero groups anywhere, mapped and compatible. */
+START_TEST(test_addr)
+{
+	struct sbuf b;
+	uint8_t a[16];
+	uint64_t s = 3, r;
+	int i, j;
+
+	sb_init(&b);
+	for (i = 0; i < 50000; i++) {
+		r = next(&s);
+		for (j = 0; j < 16; j += 8) {
+			uint64_t w = next(&s);
+
+			memcpy(a + j, &w, 8);
+		}
+		for (j = 0; j < 8; j++)		/* zero some groups */
+			if ((r >> j) & (r >> (j + 8)) & 1)
+				a[2 * j] = a[2 * j + 1] = 0;
+		if (i % 50 == 0) {		/* ::ffff:a.b.c.d, ::a.b.c.d */
+			memset(a, 0, 10);
+			a[10] = a[11] = (uint8_t)(i % 100 == 0 ? 0xff : 0);
+		}
+		check_addr(&b, 6, a);
+		check_addr(&b, 4, a);
+	}
+	memset(a, 0, 16);
+	check_addr(&b, 6, a);
+	check_addr(&b, 4, a);
+	memset(a, 0xff, 16);
+	check_addr(&b, 6, a);
+	check_addr(&b, 4, a);
+	sb_free(&b);
+}
+END_TEST
+
+Suite *
+make_suite_sbuf(void)
+{
+	Suite *s = suite_create("sbuf");
+	TCase *tc = tcase_create("format");
+
+	tcase_add_test(tc, test_ts);
+	tcase_add_test(tc, test_u64);
+	tcase_add_test(tc, test_addr);
+	suite_add_tcase(s, tc);
+	return s;
+}
