@@ -190,6 +190,12 @@ rd_next(struct cap_reader *r, struct dec_seg *seg, uint64_t *pktno)
  */
 #define CAP_BATCH	256
 #define CAP_RING	16
+/*
+ * A waiting engine is woken for 4 batches, not each: woken per batch it
+ * caught up with the reader at once and slept again, a futex wake-up on
+ * both sides for every 256 segments (-5 % wall time when it waits for 4).
+ */
+#define CAP_WAKE	4
 
 struct cap_item {
 	struct dec_seg	seg;
@@ -295,7 +301,7 @@ read_piped(struct cap_reader *r, struct trk *t)
 	if (pcap_file(r->p) != NULL)
 		(void)__fsetlocking(pcap_file(r->p), FSETLOCKING_BYCALLER);
 #endif
-	if ((cp.ring = ring_new(CAP_RING, sizeof(struct cap_batch), 1)) ==
+	if ((cp.ring = ring_new(CAP_RING, sizeof(struct cap_batch), CAP_WAKE)) ==
 	    NULL)
 		return false;
 	r->pc = &cp.pc;
