@@ -3,17 +3,26 @@
  *
  * Key design: the slots live in one array and two counters run over it,
  * head (slots pushed) and tail (slots consumed), both only growing and
- * read modulo the size; a mutex guards them and two condition variables
- * put a thread to sleep when the ring is full or empty.  Slot contents
- * are touched outside the lock: a slot in [tail, head) belongs to the
- * consumer, every other one to the producer, and the mutex orders the
- * hand-over.  A thread signals the other only when that one sleeps, and
- * a sleeping consumer only for a batch of slots, so that the lock and
- * the wake-ups stay cheap next to the work done per slot.
+ * read modulo the size.  Each side writes its own counter, an atomic on
+ * a cache line of its own, and reads the other's: passing a slot takes
+ * no lock.  Slot contents are touched outside any lock: a slot in [tail,
+ * head) belongs to the consumer, every other one to the producer, and
+ * the release store of a counter with the acquire load of it on the
+ * other side orders the hand-over.  Only a side that must wait (the
+ * consumer on an empty ring, the producer on a full one) takes the mutex
+ * and sleeps on a condition variable, after saying so in a flag; the
+ * other side looks at the flag after moving its counter and signals
+ * under the mutex.  Both the flag and the counter use sequentially
+ * consistent operations, so that of "I sleep, is there still nothing?"
+ * and "I pushed, does it sleep?" at least one sees the other: no wake-up
+ * is lost.  A sleeping consumer is signalled only for a batch of slots,
+ * so that wake-ups stay cheap next to the work done per slot.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ring.h"
 
@@ -24,12 +33,16 @@ struct ring {
 	size_t		nslots;
 	size_t		size;
 	size_t		wake;
-	size_t		head;		/* slots pushed */
-	size_t		tail;		/* slots consumed */
-	bool		closed;
-	bool		asleep;		/* the consumer waits on more */
-	bool		blocked;	/* the producer waits on room */
 	unsigned char	*slots;
+	atomic_bool	closed;
+	/* The producer's line. */
+	_Alignas(64) atomic_size_t head;	/* slots pushed */
+	atomic_bool	blocked;	/* the producer waits on room */
+	size_t		tail_seen;	/* the producer's last look at tail */
+	/* The consumer's line. */
+	_Alignas(64) atomic_size_t tail;	/* slots consumed */
+	atomic_bool	asleep;		/* the consumer waits on more */
+	char		pad[64 - sizeof(atomic_size_t) - sizeof(atomic_bool)];
 };
 
 struct ring *
@@ -37,8 +50,15 @@ ring_new(size_t nslots, size_t size, size_t wake)
 {
 	struct ring *r;
 
-	if (nslots == 0 || (r = calloc(1, sizeof(*r))) == NULL)
+	if (nslots == 0 || (r = aligned_alloc(_Alignof(struct ring),
+	    sizeof(*r))) == NULL)
 		return NULL;
+	memset(r, 0, sizeof(*r));
+	atomic_init(&r->closed, false);
+	atomic_init(&r->head, 0);
+	atomic_init(&r->blocked, false);
+	atomic_init(&r->tail, 0);
+	atomic_init(&r->asleep, false);
 	r->nslots = nslots;
 	r->size = size;
 	r->wake = wake == 0 ? 1 : wake > nslots ? nslots : wake;
@@ -89,32 +109,45 @@ ring_size(const struct ring *r)
 void *
 ring_slot(struct ring *r)
 {
-	pthread_mutex_lock(&r->mu);
-	while (r->head - r->tail == r->nslots) {
-		r->blocked = true;
-		pthread_cond_wait(&r->room, &r->mu);
+	size_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
+
+	if (h - r->tail_seen == r->nslots) {
+		r->tail_seen = atomic_load_explicit(&r->tail,
+		    memory_order_acquire);
+		if (h - r->tail_seen == r->nslots) {
+			pthread_mutex_lock(&r->mu);
+			atomic_store(&r->blocked, true);
+			while (h - atomic_load(&r->tail) == r->nslots)
+				pthread_cond_wait(&r->room, &r->mu);
+			atomic_store(&r->blocked, false);
+			pthread_mutex_unlock(&r->mu);
+			r->tail_seen = atomic_load_explicit(&r->tail,
+			    memory_order_acquire);
+		}
 	}
-	r->blocked = false;
-	pthread_mutex_unlock(&r->mu);
-	/* Only the producer moves head: reading it unlocked is safe. */
-	return ring_slot_at(r, r->head);
+	return ring_slot_at(r, h);
 }
 
 void
 ring_push(struct ring *r)
 {
-	pthread_mutex_lock(&r->mu);
-	r->head++;
-	if (r->asleep && r->head - r->tail >= r->wake)
+	size_t h = atomic_load_explicit(&r->head, memory_order_relaxed) + 1;
+
+	atomic_store(&r->head, h);
+	if (atomic_load(&r->asleep) &&
+	    h - atomic_load_explicit(&r->tail, memory_order_relaxed) >=
+	    r->wake) {
+		pthread_mutex_lock(&r->mu);
 		pthread_cond_signal(&r->more);
-	pthread_mutex_unlock(&r->mu);
+		pthread_mutex_unlock(&r->mu);
+	}
 }
 
 void
 ring_close(struct ring *r)
 {
 	pthread_mutex_lock(&r->mu);
-	r->closed = true;
+	atomic_store(&r->closed, true);
 	pthread_cond_signal(&r->more);
 	pthread_mutex_unlock(&r->mu);
 }
@@ -122,33 +155,39 @@ ring_close(struct ring *r)
 size_t
 ring_wait(struct ring *r)
 {
-	size_t n;
+	size_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	size_t h = atomic_load_explicit(&r->head, memory_order_acquire);
 
+	if (h != t)
+		return h - t;
 	pthread_mutex_lock(&r->mu);
+	atomic_store(&r->asleep, true);
 	/* A full ring is always a batch: the producer cannot add more. */
-	while (r->head == r->tail && !r->closed) {
-		r->asleep = true;
+	while ((h = atomic_load(&r->head)) == t && !atomic_load(&r->closed))
 		pthread_cond_wait(&r->more, &r->mu);
-	}
-	r->asleep = false;
-	n = r->head - r->tail;
+	atomic_store(&r->asleep, false);
 	pthread_mutex_unlock(&r->mu);
-	return n;
+	/* Closed: what was pushed before the close is all there. */
+	return atomic_load_explicit(&r->head, memory_order_acquire) - t;
 }
 
 void *
 ring_at(struct ring *r, size_t i)
 {
 	/* Only the consumer moves tail. */
-	return ring_slot_at(r, r->tail + i);
+	return ring_slot_at(r, atomic_load_explicit(&r->tail,
+	    memory_order_relaxed) + i);
 }
 
 void
 ring_pop(struct ring *r, size_t n)
 {
-	pthread_mutex_lock(&r->mu);
-	r->tail += n;
-	if (r->blocked)
+	size_t t = atomic_load_explicit(&r->tail, memory_order_relaxed) + n;
+
+	atomic_store(&r->tail, t);
+	if (atomic_load(&r->blocked)) {
+		pthread_mutex_lock(&r->mu);
 		pthread_cond_signal(&r->room);
-	pthread_mutex_unlock(&r->mu);
+		pthread_mutex_unlock(&r->mu);
+	}
 }
