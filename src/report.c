@@ -715,14 +715,6 @@ still_held(enum trk_end why)
 }
 
 /*
- * The close line: for each side that sent a FIN or reached CLOSE_WAIT,
- * its FIN and the time it spent in each closing state.  A state still
- * held at the end is given even at 0 ms, with still_held()'s words.  A
- * half close ends it: which side sent how much, for how long, after the
- * other's FIN (close status "normal" does not say it), or, when the FIN's
- * sender reset the connection for that data, "data after close".
- */
-/*
  * True when side answered data with a data_after_close RST: its FIN had
  * closed the socket, not just its sending half, so what the peer sent
  * after it was no half close but data nobody would read.
@@ -739,6 +731,14 @@ closed_fully(const struct conn *c, int side)
 	return false;
 }
 
+/*
+ * The close line: for each side that sent a FIN or reached CLOSE_WAIT,
+ * its FIN and the time it spent in each closing state.  A state still
+ * held at the end is given even at 0 ms, with still_held()'s words.  A
+ * half close ends it: which side sent how much, for how long, after the
+ * other's FIN (close status "normal" does not say it), or, when the FIN's
+ * sender reset the connection for that data, "data after close".
+ */
 static void
 text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 {

@@ -35,7 +35,10 @@
 #include "track.h"
 #include "zeek.h"
 
-/* Timer lists: TIME_WAIT deadline, closed linger, quiet in TIME_WAIT. */
+/*
+ * Timer lists: TIME_WAIT deadline, closed linger, quiet in TIME_WAIT, a
+ * handshake that got no further (--syn-timeout).
+ */
 enum { TL_NONE = 0, TL_TW, TL_DONE, TL_QUIET, TL_SYN, TL_MAX };
 
 #define TW_NONE		INT64_MAX	/* that side is not in TIME_WAIT */
