@@ -111,6 +111,21 @@ struct dec_seg {
 };
 
 /*
+ * Half h (0 or 1) of a 16-byte address as a big-endian number: comparing
+ * the two halves orders addresses as memcmp() does, without a call.
+ */
+static inline uint64_t
+dec_addr_half(const uint8_t *addr, int h)
+{
+	const uint8_t *p = addr + 8 * h;
+
+	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 |
+	    (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
+	    (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+	    (uint64_t)p[6] << 8 | (uint64_t)p[7];
+}
+
+/*
  * Decode one frame of link type dlt (a DLT_* value as pcap_datalink()
  * gives it).  pkt holds caplen bytes; wirelen is the frame's length on the
  * wire.  On DEC_OK *out is filled except ts_ns, which the caller sets.

@@ -28,16 +28,6 @@ struct flowtab {
 
 /* ---- key and hash ---- */
 
-/* The 8 bytes at p as a big-endian number: memcmp() order. */
-static inline uint64_t
-be64_at(const uint8_t *p)
-{
-	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 |
-	    (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
-	    (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
-	    (uint64_t)p[6] << 8 | (uint64_t)p[7];
-}
-
 /*
  * The lower address (then port) first.  An IPv4 address is zero past its
  * 4 bytes, so comparing all 16 as two numbers orders both families as
@@ -46,8 +36,10 @@ be64_at(const uint8_t *p)
 void
 flow_key_make(const struct dec_seg *seg, struct flow_key *key, int *dir)
 {
-	uint64_t s0 = be64_at(seg->src), d0 = be64_at(seg->dst);
-	uint64_t s1 = be64_at(seg->src + 8), d1 = be64_at(seg->dst + 8);
+	uint64_t s0 = dec_addr_half(seg->src, 0);
+	uint64_t d0 = dec_addr_half(seg->dst, 0);
+	uint64_t s1 = dec_addr_half(seg->src, 1);
+	uint64_t d1 = dec_addr_half(seg->dst, 1);
 	int c;
 
 	if (s0 != d0)

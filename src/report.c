@@ -1246,17 +1246,6 @@ struct host_key {
 	uint32_t	idx;
 };
 
-static uint64_t
-be64_of(const uint8_t *a)
-{
-	uint64_t x = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		x = x << 8 | a[i];
-	return x;
-}
-
 /* Byte b of a host key, 0 the least significant (lo's last byte). */
 static unsigned
 host_key_byte(const struct host_key *k, unsigned b)
@@ -1322,8 +1311,8 @@ hosts_sorted(const struct det_host_stat *v, size_t n)
 		return p;
 	}
 	for (i = 0; i < n; i++) {
-		k[i].hi = be64_of(v[i].addr);
-		k[i].lo = be64_of(v[i].addr + 8);
+		k[i].hi = dec_addr_half(v[i].addr, 0);
+		k[i].lo = dec_addr_half(v[i].addr, 1);
 		k[i].af = v[i].af;
 		k[i].idx = (uint32_t)i;
 	}
