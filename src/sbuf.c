@@ -43,20 +43,30 @@ sb_grow(struct sbuf *b, size_t n)
 	return 0;
 }
 
+/*
+ * Formatted straight into the room left, in one pass when it fits (it
+ * almost always does: the buffer is flushed at 64 KiB); a second pass
+ * only after growing.
+ */
 void
 sb_printf(struct sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room = b->cap > b->len ? b->cap - b->len : 0;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(room > 0 ? b->p + b->len : NULL, room, fmt, ap);
 	va_end(ap);
-	if (n < 0 || sb_grow(b, (size_t)n) == -1)
+	if (n < 0)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	if ((size_t)n >= room) {
+		if (sb_grow(b, (size_t)n) == -1)
+			return;
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t)n;
 }
 

@@ -3,7 +3,8 @@
  * avoids printf, against printf and inet_ntop(): timestamps (nine
  * decimals, negative ones, seconds that alternate and change, so that
  * the cache of the seconds' text is exercised), integers at every length,
- * and addresses.  The golden reports depend on these byte for byte.
+ * and addresses, and printf-style appends.  The golden reports depend on
+ * these byte for byte.
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -170,6 +171,40 @@ START_TEST(test_addr)
 }
 END_TEST
 
+/*
+ * sb_printf() formats into the room left in one pass, or grows first:
+ * appends that fit, that end exactly at the buffer's end and that are
+ * longer than the whole buffer give what snprintf() gives.
+ */
+START_TEST(test_printf)
+{
+	static char big[200000];
+	struct sbuf b;
+	char want[64];
+	size_t at, i;
+
+	sb_init(&b);
+	memset(big, 'x', sizeof(big) - 1);
+	for (i = 0; i < 100000; i++) {
+		at = b.len;
+		snprintf(want, sizeof(want), "%zu:%s;", i, i % 3 ? "ab" : "");
+		sb_printf(&b, "%zu:%s;", i, i % 3 ? "ab" : "");
+		ck_assert_uint_eq(b.len - at, strlen(want));
+		ck_assert(memcmp(b.p + at, want, strlen(want)) == 0);
+		if (i == 5000) {		/* longer than the buffer */
+			at = b.len;
+			sb_printf(&b, "[%s]", big);
+			ck_assert_uint_eq(b.len - at, sizeof(big) + 1);
+			ck_assert(b.p[at] == '[' && b.p[b.len - 1] == ']');
+			ck_assert(b.p[at + 1000] == 'x');
+		}
+	}
+	ck_assert(b.len < b.cap && b.p[b.len] == '\0');
+	ck_assert_int_eq(b.oom, 0);
+	sb_free(&b);
+}
+END_TEST
+
 Suite *
 make_suite_sbuf(void)
 {
@@ -179,6 +214,7 @@ make_suite_sbuf(void)
 	tcase_add_test(tc, test_ts);
 	tcase_add_test(tc, test_u64);
 	tcase_add_test(tc, test_addr);
+	tcase_add_test(tc, test_printf);
 	suite_add_tcase(s, tc);
 	return s;
 }
