@@ -759,7 +759,8 @@ text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 		if (!e->fin_seen && conn_time_in(c, side,
 		    FSM_ST_CLOSE_WAIT) == 0 && !held)
 			continue;
-		sb_printf(b, " %s", conn_side_name(side));
+		sb_putc(b, ' ');
+		sb_puts(b, conn_side_name(side));
 		if (e->fin_seen) {
 			sb_puts(b, " FIN ");
 			rel(b, c, e->t_fin);
@@ -785,7 +786,9 @@ text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 
 			if (d == 0 && !now)
 				continue;
-			sb_printf(b, " %s ", fsm_state_name(st));
+			sb_putc(b, ' ');
+			sb_puts(b, fsm_state_name(st));
+			sb_putc(b, ' ');
 			msec(b, d);
 			if (now)
 				sb_puts(b, still);
@@ -822,21 +825,27 @@ text_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 	int64_t last = c->t_syn_last != 0 ? c->t_syn_last : c->t_syn;
 
 	text_tuple(b, c);
-	sb_printf(b, "  handshake %s, close %s",
-	    conn_hs_status_name(c->hs_status),
-	    conn_close_status_name(c->close_status));
-	if (c->active_closer == 1 || c->active_closer == 2)
-		sb_printf(b, " (%s closed first)",
-		    conn_side_name(c->active_closer - 1));
-	else if (c->active_closer == 3)
+	/* No printf for what every connection has: it was the text's cost. */
+	SB_LIT(b, "  handshake ");
+	sb_puts(b, conn_hs_status_name(c->hs_status));
+	SB_LIT(b, ", close ");
+	sb_puts(b, conn_close_status_name(c->close_status));
+	if (c->active_closer == 1 || c->active_closer == 2) {
+		SB_LIT(b, " (");
+		sb_puts(b, conn_side_name(c->active_closer - 1));
+		SB_LIT(b, " closed first)");
+	} else if (c->active_closer == 3)
 		sb_puts(b, " (FINs crossed)");
 	if (c->incarnation > 1)
 		sb_printf(b, "  incarnation %u after #%llu", c->incarnation,
 		    (unsigned long long)c->previous_id);
 	if (c->roles_inferred)
 		sb_puts(b, "  [roles inferred]");
-	if (why != TRK_END_CLOSED)
-		sb_printf(b, "  [%s]", trk_end_name(why));
+	if (why != TRK_END_CLOSED) {
+		SB_LIT(b, "  [");
+		sb_puts(b, trk_end_name(why));
+		sb_putc(b, ']');
+	}
 	sb_putc(b, '\n');
 
 	if (c->t_syn != 0 || c->t_synack != 0) {
@@ -876,7 +885,10 @@ text_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 	for (side = 0; side < 2; side++) {
 		const struct conn_ep *e = &c->ep[side];
 
-		sb_printf(b, "    %-7s", conn_side_name(side));
+		/* "    %-7s": the names are shorter than 7. */
+		SB_LIT(b, "    ");
+		sb_puts(b, conn_side_name(side));
+		sb_putn(b, "       ", 7 - strlen(conn_side_name(side)));
 		for (i = 0; i < e->nstates; i++) {
 			sb_puts(b, i == 0 ? " " : " > ");
 			sb_puts(b, fsm_state_name(
