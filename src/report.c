@@ -1440,15 +1440,18 @@ text_summary(struct rpt *r, const struct trk_stats *ts,
 		sb_puts(b, "\nStates per host at capture end (netstat view)\n");
 	}
 	if ((hs = hosts_sorted(hv, n)) != NULL) {
+		/* A line per host, tens of thousands: no printf. */
 		for (i = 0; i < n; i++) {
-			dec_addr_str(hs[i].af, hs[i].addr, a1, sizeof(a1));
-			sb_printf(b, "  %s", a1);
-			for (st = 0; st < FSM_ST_MAX; st++)
-				if (hs[i].count[st] != 0)
-					sb_printf(b, "  %s %llu",
-					    fsm_state_name(st),
-					    (unsigned long long)
-					    hs[i].count[st]);
+			SB_LIT(b, "  ");
+			sb_addr(b, hs[i].af, hs[i].addr);
+			for (st = 0; st < FSM_ST_MAX; st++) {
+				if (hs[i].count[st] == 0)
+					continue;
+				SB_LIT(b, "  ");
+				sb_puts(b, fsm_state_name(st));
+				sb_putc(b, ' ');
+				sb_u64(b, hs[i].count[st]);
+			}
 			sb_putc(b, '\n');
 		}
 		free(hs);
