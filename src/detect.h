@@ -55,6 +55,8 @@ int	det_finding_explain(const struct conn *c,
 /* detect_status.c: status when c is finished. */
 void	det_handshake_finish(struct conn *c);
 void	det_close_finish(struct conn *c);
+/* Whether a RST of class cls came from side from (-1: either side). */
+bool	det_rst_seen(const struct conn *c, int from, int cls);
 /* When an endpoint first entered st (ns), 0 if it never did. */
 int64_t	det_entered(const struct conn_ep *e, enum fsm_state st);
 

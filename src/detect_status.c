@@ -49,13 +49,14 @@ det_half_close(const struct conn *c, int side, struct det_half_close *out)
 	return true;
 }
 
-static bool
-has_rst(const struct conn *c, int cls)
+bool
+det_rst_seen(const struct conn *c, int from, int cls)
 {
 	uint32_t i;
 
 	for (i = 0; i < c->nrsts; i++)
-		if (c->rsts[i].cls == cls)
+		if (c->rsts[i].cls == cls &&
+		    (from < 0 || c->rsts[i].from == from))
 			return true;
 	return false;
 }
@@ -86,7 +87,7 @@ det_handshake_finish(struct conn *c)
 	if (c->t_ack != 0 || (reached(cl, FSM_ST_ESTABLISHED) &&
 	    reached(sv, FSM_ST_ESTABLISHED)))
 		c->hs_status = HS_COMPLETE;
-	else if (has_rst(c, RST_REFUSED))
+	else if (det_rst_seen(c, -1, RST_REFUSED))
 		c->hs_status = HS_REFUSED;
 	else if (c->t_synack == 0 && !sv->seen)
 		c->hs_status = HS_TIMEOUT;

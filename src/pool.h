@@ -21,10 +21,11 @@ void		pool_free(struct pool *p);
 void		pool_trim(struct pool *p);
 /*
  * Take every object back at once, as if each had been put, and give the
- * chunks to the system: true.  False, doing nothing, in the build where
- * each object is an allocation of its own (AddressSanitizer): there the
- * caller puts each.  What is cleared this way is not touched again, so a
- * table of many objects goes without a cache miss per object.
+ * chunks to the system: true.  Where each object is an allocation of its
+ * own (the AddressSanitizer build) that cannot be done: false while any
+ * object is out, doing nothing, and the caller puts each.  Nothing is
+ * read from the objects, so a table of many goes without a cache miss
+ * per object.
  */
 bool		pool_drop(struct pool *p);
 /* A zeroed object, or NULL on allocation error. */

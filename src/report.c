@@ -715,23 +715,6 @@ still_held(enum trk_end why)
 }
 
 /*
- * True when side answered data with a data_after_close RST: its FIN had
- * closed the socket, not just its sending half, so what the peer sent
- * after it was no half close but data nobody would read.
- */
-static bool
-closed_fully(const struct conn *c, int side)
-{
-	uint32_t i;
-
-	for (i = 0; i < c->nrsts; i++)
-		if (c->rsts[i].from == side &&
-		    c->rsts[i].cls == RST_DATA_AFTER_CLOSE)
-			return true;
-	return false;
-}
-
-/*
  * The close line: for each side that sent a FIN or reached CLOSE_WAIT,
  * its FIN and the time it spent in each closing state.  A state still
  * held at the end is given even at 0 ms, with still_held()'s words.  A
@@ -800,7 +783,11 @@ text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 		sb_putc(b, ';');
 	}
 	if ((side = half_close_side(c, &hc)) >= 0) {
-		bool full = closed_fully(c, !side);
+		/*
+		 * The FIN's sender reset the connection for that data: its
+		 * FIN had closed the socket, not just its sending half.
+		 */
+		bool full = det_rst_seen(c, !side, RST_DATA_AFTER_CLOSE);
 
 		sb_printf(b, " %s: the %s sent ", full ? "data after close" :
 		    "half close", conn_side_name(side));

@@ -209,25 +209,20 @@ quiet_tw(const struct trk *t, const struct conn *c)
  * SYN-ACK is sent again at least every 120 s (Linux TCP_RTO_MAX).
  */
 static bool
+in_handshake(unsigned st)
+{
+	return st == FSM_ST_SYN_SENT || st == FSM_ST_SYN_RECEIVED;
+}
+
+static bool
 handshake_pending(const struct conn *c)
 {
-	bool syn = false;
-	int s;
+	unsigned a = c->ep[0].state, b = c->ep[1].state;
 
-	for (s = 0; s < 2; s++) {
-		switch (c->ep[s].state) {
-		case FSM_ST_SYN_SENT:
-		case FSM_ST_SYN_RECEIVED:
-			syn = true;
-			break;
-		case FSM_ST_LISTEN:
-		case FSM_ST_ESTABLISHED:
-			break;
-		default:
-			return false;
-		}
-	}
-	return syn;
+	/* LISTEN < SYN_SENT < SYN_RECEIVED < ESTABLISHED (fsm.h). */
+	return (in_handshake(a) || in_handshake(b)) &&
+	    a >= FSM_ST_LISTEN && a <= FSM_ST_ESTABLISHED &&
+	    b >= FSM_ST_LISTEN && b <= FSM_ST_ESTABLISHED;
 }
 
 /*
