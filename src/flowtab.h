@@ -29,21 +29,28 @@ struct flow_key {
 	uint8_t		addr[2][16];
 };
 
+/*
+ * A lookup reads the first 64 bytes only (hash, links and key), so they
+ * come first: flow_prefetch() warms that range and nothing else.
+ */
 struct flow_slot {
-	struct flow_key	key;
 	uint32_t	hash;
 	uint32_t	incarnations;	/* incarnations seen on this tuple */
+	struct conn	*conn;		/* current incarnation or NULL */
+	struct flow_slot *next;		/* bucket chain */
+	struct flow_key	key;
 	uint64_t	last_id;	/* id of the latest incarnation */
 	int64_t		tomb_until;	/* tombstone expiry, ns (no conn) */
-	struct conn	*conn;		/* current incarnation or NULL */
 	/*
 	 * With conn NULL: the compact record of a connection written while
 	 * an endpoint was still in TIME_WAIT (track.c), or NULL.
 	 */
 	struct trk_tw	*tw;
-	struct flow_slot *next;		/* bucket chain */
 	struct flow_slot *tomb_next;	/* tombstone FIFO */
 };
+
+_Static_assert(offsetof(struct flow_slot, last_id) == 64,
+    "a lookup's fields fill the slot's first 64 bytes");
 
 struct flowtab;
 
