@@ -31,7 +31,10 @@
  * itself, and a thread of the report's formats them in the same order,
  * so the output is the same byte for byte.  A formatted connection stays
  * in its slot until the engine's thread reuses the slot: only that
- * thread may give it back (trk_release()).  The ring bounds what is in
+ * thread may give it back (trk_recycle()).  The thread frees what the
+ * connection owns (timelines, RSTs, findings) right after formatting,
+ * while those lines are in its cache; freed by the engine, each was a
+ * cache miss there (1.6 % of a run's samples).  The ring bounds what is in
  * flight; the thread is woken for RPT_WAKE connections, not each one.
  */
 #define RPT_RING	1024
@@ -145,6 +148,7 @@ worker_main(void *arg)
 		for (i = 0; i < n; i++) {
 			sl = ring_at(ring, i);
 			format_conn(r, sl->c, sl->why);
+			conn_free_members(sl->c);
 		}
 		ring_pop(ring, n);
 	}
@@ -190,7 +194,7 @@ worker_stop(struct rpt *r)
 	for (i = 0; i < ring_size(w->ring); i++) {
 		sl = ring_slot_at(w->ring, i);
 		if (sl->c != NULL)
-			trk_release(w->t, sl->c);
+			trk_recycle(w->t, sl->c);
 	}
 	trk_trim(w->t);
 	ring_free(w->ring);
@@ -213,7 +217,7 @@ sink_take(void *arg, struct trk *t, struct conn *c, enum trk_end why)
 	}
 	sl = ring_slot(r->w->ring);
 	if (sl->c != NULL)
-		trk_release(t, sl->c);	/* formatted a lap ago */
+		trk_recycle(t, sl->c);	/* formatted a lap ago */
 	sl->c = c;
 	sl->why = why;
 	ring_push(r->w->ring);

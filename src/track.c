@@ -1056,6 +1056,12 @@ trk_release(struct trk *t, struct conn *c)
 }
 
 void
+trk_recycle(struct trk *t, struct conn *c)
+{
+	pool_put(t->conns, c);
+}
+
+void
 trk_trim(struct trk *t)
 {
 	pool_trim(t->conns);

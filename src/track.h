@@ -111,6 +111,12 @@ void		trk_finish(struct trk *t);
 /* Free a connection a sink took over (call from the engine's thread). */
 void		trk_release(struct trk *t, struct conn *c);
 /*
+ * The same for a connection whose members another thread freed already
+ * with conn_free_members() (the formatting thread, whose cache holds
+ * them): only its structure goes back, from the engine's thread.
+ */
+void		trk_recycle(struct trk *t, struct conn *c);
+/*
  * After trk_finish(), once every connection a sink took is released:
  * give the connections' memory back, so that the summary's own memory
  * does not come on top of it.
