@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
+
 #include "pool.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -117,6 +119,24 @@ pool_drop(struct pool *p)
 }
 
 #ifndef POOL_PLAIN
+/* Ask for huge pages over a chunk (a hint). */
+static void
+huge_hint(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+	/*
+	 * Objects are touched all over a pool's memory: with 4 KiB pages
+	 * nearly every connection touched was a TLB miss as well as a cache
+	 * miss.  Linux gives huge pages here with THP set to "madvise" or
+	 * "always"; failure changes nothing.
+	 */
+	(void)madvise(p, len, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)len;
+#endif
+}
+
 /* Start a new chunk; false on allocation error. */
 static bool
 pool_grow(struct pool *p)
@@ -125,6 +145,7 @@ pool_grow(struct pool *p)
 
 	if ((ch = aligned_alloc(POOL_CHUNK, POOL_CHUNK)) == NULL)
 		return false;
+	huge_hint(ch, POOL_CHUNK);
 	ch->next = p->chunks;
 	p->chunks = ch;
 	p->cut = (unsigned char *)ch + POOL_HEAD;
