@@ -30,8 +30,15 @@ void	sb_free(struct sbuf *b);
 /* Make room for n more bytes (and a NUL); -1 when memory ran out. */
 int	sb_grow(struct sbuf *b, size_t n);
 
-/* The hot path is inline: most appends fit in the buffer already. */
-static inline void
+/*
+ * The hot path is inline, always: most appends fit in the buffer already,
+ * and a literal's strlen() folds only where sb_puts() is inlined (with
+ * -flto GCC made it a function of its own: 14 % more instructions in the
+ * formatting thread).
+ */
+#define SB_INLINE	static inline __attribute__((always_inline))
+
+SB_INLINE void
 sb_putn(struct sbuf *b, const char *s, size_t n)
 {
 	if (b->len + n + 1 > b->cap && sb_grow(b, n) == -1)
@@ -40,7 +47,7 @@ sb_putn(struct sbuf *b, const char *s, size_t n)
 	b->len += n;
 }
 
-static inline void
+SB_INLINE void
 sb_putc(struct sbuf *b, char c)
 {
 	if (b->len + 2 > b->cap && sb_grow(b, 1) == -1)
@@ -48,7 +55,7 @@ sb_putc(struct sbuf *b, char c)
 	b->p[b->len++] = c;
 }
 
-static inline void
+SB_INLINE void
 sb_puts(struct sbuf *b, const char *s)
 {
 	sb_putn(b, s, __builtin_strlen(s));
