@@ -99,6 +99,50 @@ u64_text(uint64_t v, char *end)
 	return p;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SB_SWAR	1
+/*
+ * The eight digits of v < 10^8 as the bytes of one word, all at once:
+ * the number is split into two 4-digit lanes of a 64-bit word, each into
+ * two 2-digit lanes, each into two digits, dividing by 100 and 10 with a
+ * multiply and a shift that are exact in that range (v * 10486 >> 20 is
+ * v / 100 for v < 10^4, v * 103 >> 10 is v / 10 for v < 100).  On a
+ * little-endian machine the word's bytes are then the digits in order.
+ */
+static inline uint64_t
+digits8_word(uint32_t v)
+{
+	uint64_t x, y;
+
+	x = (uint64_t)(v / 10000) | (uint64_t)(v % 10000) << 32;
+	y = (x * 10486) >> 20 & 0x0000007f0000007fULL;
+	x = y | (x - y * 100) << 16;
+	y = (x * 103) >> 10 & 0x000f000f000f000fULL;
+	return (y | (x - y * 10) << 8) + 0x3030303030303030ULL;
+}
+#endif
+
+/* The eight digits of v < 10^8, leading zeros too, written at o. */
+static inline void
+digits8(char *o, uint32_t v)
+{
+#ifdef SB_SWAR
+	uint64_t x = digits8_word(v);
+
+	memcpy(o, &x, 8);
+#else
+	int i;
+
+	for (i = 3; i >= 0; i--) {
+		unsigned d = (unsigned)(v % 100) * 2;
+
+		v /= 100;
+		o[2 * i] = digits2[d];
+		o[2 * i + 1] = digits2[d + 1];
+	}
+#endif
+}
+
 /* Decimal digits of v. */
 static unsigned
 u64_digits(uint64_t v)
@@ -124,7 +168,46 @@ u64_digits(uint64_t v)
 void
 sb_u64(struct sbuf *b, uint64_t v)
 {
-	unsigned n = u64_digits(v);
+	unsigned n;
+
+	if (v < 100) {
+		/* Counts, mostly: one or two digits. */
+		if (b->len + 3 > b->cap && sb_grow(b, 2) == -1)
+			return;
+		if (v < 10) {
+			b->p[b->len++] = (char)('0' + v);
+		} else {
+			memcpy(b->p + b->len, digits2 + 2 * v, 2);
+			b->len += 2;
+		}
+		return;
+	}
+#ifdef SB_SWAR
+	/*
+	 * Below 10^8 (ids, ports, packet numbers): the eight digits as one
+	 * word, its leading zeros shifted out, stored whole (there is room).
+	 * The length from the highest bit: bits * 1233 >> 12 is within one
+	 * of log10 below 2^27.
+	 */
+	if (v < 100000000) {
+		static const uint32_t p10[9] = {
+			1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+			100000000
+		};
+		uint32_t w = (uint32_t)v, l;
+		uint64_t x;
+
+		if (b->len + 9 > b->cap && sb_grow(b, 8) == -1)
+			return;
+		l = ((uint32_t)(32 - __builtin_clz(w)) * 1233) >> 12;
+		n = l + 1 - (w < p10[l]);
+		x = digits8_word(w) >> (8 * (8 - n));
+		memcpy(b->p + b->len, &x, 8);
+		b->len += n;
+		return;
+	}
+#endif
+	n = u64_digits(v);
 
 	if (b->len + n + 1 > b->cap && sb_grow(b, n) == -1)
 		return;
@@ -143,38 +226,6 @@ sb_i64(struct sbuf *b, int64_t v)
 	}
 }
 
-/*
- * The eight digits of v < 10^8 written at o, all at once: the number is
- * split into two 4-digit lanes of a 64-bit word, each into two 2-digit
- * lanes, each into two digits, dividing by 100 and 10 with a multiply
- * and a shift that are exact in that range (v * 10486 >> 20 is v / 100
- * for v < 10^4, v * 103 >> 10 is v / 10 for v < 100).  On a little-endian
- * machine the word's bytes are then the digits in order.
- */
-static inline void
-digits8(char *o, uint32_t v)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	uint64_t x, y;
-
-	x = (uint64_t)(v / 10000) | (uint64_t)(v % 10000) << 32;
-	y = (x * 10486) >> 20 & 0x0000007f0000007fULL;
-	x = y | (x - y * 100) << 16;
-	y = (x * 103) >> 10 & 0x000f000f000f000fULL;
-	x = (y | (x - y * 10) << 8) + 0x3030303030303030ULL;
-	memcpy(o, &x, 8);
-#else
-	int i;
-
-	for (i = 3; i >= 0; i--) {
-		unsigned d = (unsigned)(v % 100) * 2;
-
-		v /= 100;
-		o[2 * i] = digits2[d];
-		o[2 * i + 1] = digits2[d + 1];
-	}
-#endif
-}
 
 void
 sb_ts(struct sbuf *b, int64_t ns)

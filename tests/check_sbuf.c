@@ -112,6 +112,28 @@ START_TEST(test_u64)
 		ck_assert_uint_eq(b.len, strlen(want));
 		ck_assert(memcmp(b.p, want, b.len) == 0);
 	}
+	/*
+	 * Appended one after another, so that the buffer grows under every
+	 * length at every offset (a short number is stored as a whole word).
+	 */
+	{
+		static char ref[20000 * 22];
+		size_t rl = 0;
+		struct sbuf a;
+
+		sb_init(&a);
+		for (i = 0; i < 20000; i++) {
+			v = next(&s) % 1000000000ULL;
+			v >>= i % 30;
+			sb_u64(&a, v);
+			sb_putc(&a, ',');
+			rl += (size_t)snprintf(ref + rl, sizeof(ref) - rl,
+			    "%" PRIu64 ",", v);
+		}
+		ck_assert_uint_eq(a.len, rl);
+		ck_assert(memcmp(a.p, ref, rl) == 0);
+		sb_free(&a);
+	}
 	b.len = 0;
 	sb_u64(&b, UINT64_MAX);
 	sb_putc(&b, ' ');
