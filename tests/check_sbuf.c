@@ -77,6 +77,9 @@ START_TEST(test_ts)
 		    (int64_t)(r % 1000000000) * (i % 2 ? 1 : 0));
 		check_ts(&b, (int64_t)(r % 4000000000000000000ULL) *
 		    (i % 3 ? 1 : -1));
+		/* Durations, either side of 10 s, between times of day. */
+		check_ts(&b, (int64_t)(r % 20000000000ULL) *
+		    (i % 5 ? 1 : -1));
 	}
 	ck_assert_int_eq(b.oom, 0);
 	sb_free(&b);
