@@ -165,18 +165,28 @@ const uint8_t fsm_next[FSM_EV_MAX][FSM_ST_MAX] = {
  */
 };
 
-static const char *const fsm_state_names[FSM_ST_MAX] = {
-	[FSM_ST_CLOSED] = "CLOSED",
-	[FSM_ST_LISTEN] = "LISTEN",
-	[FSM_ST_SYN_SENT] = "SYN_SENT",
-	[FSM_ST_SYN_RECEIVED] = "SYN_RECEIVED",
-	[FSM_ST_ESTABLISHED] = "ESTABLISHED",
-	[FSM_ST_CLOSE_WAIT] = "CLOSE_WAIT",
-	[FSM_ST_FIN_WAIT_1] = "FIN_WAIT_1",
-	[FSM_ST_CLOSING] = "CLOSING",
-	[FSM_ST_LAST_ACK] = "LAST_ACK",
-	[FSM_ST_FIN_WAIT_2] = "FIN_WAIT_2",
-	[FSM_ST_TIME_WAIT] = "TIME_WAIT",
+/*
+ * Each name in 16 bytes, NUL-padded, with its length: reports copy the
+ * 16 bytes whole (fsm_state_name16()), without strlen() or a call to
+ * memcpy() for each state they write.
+ */
+#define FSM_NAME(st, lit)	[st] = { lit, sizeof(lit) - 1 }
+
+static const struct {
+	char		s[16];
+	uint8_t		n;
+} fsm_state_names[FSM_ST_MAX] = {
+	FSM_NAME(FSM_ST_CLOSED, "CLOSED"),
+	FSM_NAME(FSM_ST_LISTEN, "LISTEN"),
+	FSM_NAME(FSM_ST_SYN_SENT, "SYN_SENT"),
+	FSM_NAME(FSM_ST_SYN_RECEIVED, "SYN_RECEIVED"),
+	FSM_NAME(FSM_ST_ESTABLISHED, "ESTABLISHED"),
+	FSM_NAME(FSM_ST_CLOSE_WAIT, "CLOSE_WAIT"),
+	FSM_NAME(FSM_ST_FIN_WAIT_1, "FIN_WAIT_1"),
+	FSM_NAME(FSM_ST_CLOSING, "CLOSING"),
+	FSM_NAME(FSM_ST_LAST_ACK, "LAST_ACK"),
+	FSM_NAME(FSM_ST_FIN_WAIT_2, "FIN_WAIT_2"),
+	FSM_NAME(FSM_ST_TIME_WAIT, "TIME_WAIT"),
 };
 
 static const char *const fsm_event_names[FSM_EV_MAX] = {
@@ -207,7 +217,16 @@ fsm_state_name(enum fsm_state st)
 {
 	if ((unsigned)st >= FSM_ST_MAX)
 		return st == FSM_ST_SAME ? "SAME" : "INVALID";
-	return fsm_state_names[st];
+	return fsm_state_names[st].s;
+}
+
+const char *
+fsm_state_name16(enum fsm_state st, size_t *len)
+{
+	if ((unsigned)st >= FSM_ST_MAX)
+		return NULL;
+	*len = fsm_state_names[st].n;
+	return fsm_state_names[st].s;
 }
 
 const char *

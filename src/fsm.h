@@ -13,6 +13,7 @@
 #define SYNFIN_FSM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -101,6 +102,11 @@ enum fsm_state	fsm_lookup(enum fsm_state st, enum fsm_event ev);
 
 /* "TIME_WAIT", "SYN_SENT", ...: RFC 9293 names with underscores. */
 const char	*fsm_state_name(enum fsm_state st);
+/*
+ * The name of a state in 16 readable bytes (NUL-padded) and its length
+ * in *len, for a copy of fixed size; NULL for a value that is no state.
+ */
+const char	*fsm_state_name16(enum fsm_state st, size_t *len);
 const char	*fsm_event_name(enum fsm_event ev);
 
 /* Has this state sent a FIN?  Is it synchronized? */

@@ -82,6 +82,19 @@ rpt_addr(const struct conn *c, int side, char *buf, size_t len)
 	return dec_addr_str(c->af, c->ep[side].addr, buf, len);
 }
 
+/* A state's name. */
+static void
+put_state(struct sbuf *b, unsigned st)
+{
+	const char *s;
+	size_t n;
+
+	if ((s = fsm_state_name16((enum fsm_state)st, &n)) != NULL)
+		sb_put16(b, s, n);
+	else
+		sb_puts(b, fsm_state_name((enum fsm_state)st));
+}
+
 /* The side that went on sending after the other's FIN, or -1. */
 static int
 half_close_side(const struct conn *c, struct det_half_close *hc)
@@ -275,7 +288,8 @@ rpt_sink(struct rpt *r, struct trk_sink *sink)
 
 /* ---- JSON ---- */
 
-static void
+/* Inline where it is called, so that the key's strlen() folds. */
+SB_INLINE void
 j_time(struct sbuf *b, const char *key, int64_t ns)
 {
 	sb_putc(b, '"');
@@ -331,7 +345,7 @@ json_states(struct sbuf *b, const struct conn *c, int side)
 		if (i > 0)
 			sb_putc(b, ',');
 		sb_puts(b, "{\"state\":\"");
-		sb_puts(b, fsm_state_name((enum fsm_state)s->state));
+		put_state(b, s->state);
 		sb_puts(b, "\",\"at\":");
 		sb_ts(b, s->at);
 		sb_puts(b, ",\"packet\":");
@@ -367,7 +381,7 @@ json_durations(struct sbuf *b, const struct conn *c, int side)
 		if (n++ > 0)
 			sb_putc(b, ',');
 		sb_putc(b, '"');
-		sb_puts(b, fsm_state_name((enum fsm_state)st));
+		put_state(b, st);
 		sb_puts(b, "\":");
 		j_dur(b, conn_time_in(c, side, (enum fsm_state)st));
 	}
@@ -389,14 +403,13 @@ json_rst(struct sbuf *b, const struct conn_rst *r)
 	sb_puts(b, "\",\"class\":\"");
 	sb_puts(b, conn_rst_class_name(r->cls));
 	sb_puts(b, "\",\"sender_state\":\"");
-	sb_puts(b, fsm_state_name((enum fsm_state)r->sender_state));
+	put_state(b, r->sender_state);
 	sb_puts(b, "\",\"receiver_state\":\"");
-	sb_puts(b, fsm_state_name((enum fsm_state)r->receiver_state));
+	put_state(b, r->receiver_state);
 	sb_puts(b, "\"");
 	if (r->cls == RST_AFTER_PREMATURE_CLOSE) {
 		sb_puts(b, ",\"premature_from\":\"");
-		sb_puts(b, fsm_state_name(
-		    (enum fsm_state)r->premature_from));
+		put_state(b, r->premature_from);
 		sb_puts(b, "\",\"since\":");
 		j_dur(b, r->since);
 	}
@@ -458,8 +471,7 @@ json_finding(struct sbuf *b, const struct conn *c,
 		sb_puts(b, ",\"previous_id\":");
 		sb_u64(b, f->previous_id);
 		sb_puts(b, ",\"previous_state\":\"");
-		sb_puts(b, fsm_state_name(
-		    (enum fsm_state)f->prev_state));
+		put_state(b, f->prev_state);
 		sb_puts(b, "\"");
 		break;
 	case FIND_CLOSE_WAIT:
@@ -604,9 +616,9 @@ json_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 	sb_puts(b, ",\"server\":");
 	json_states(b, c, CONN_SERVER);
 	sb_puts(b, "},\"final\":{\"client\":\"");
-	sb_puts(b, fsm_state_name((enum fsm_state)cl->state));
+	put_state(b, cl->state);
 	sb_puts(b, "\",\"server\":\"");
-	sb_puts(b, fsm_state_name((enum fsm_state)sv->state));
+	put_state(b, sv->state);
 	sb_puts(b, "\"},\"rsts\":");
 	json_rsts(b, c);
 	sb_puts(b, ",\"findings\":");
@@ -774,7 +786,7 @@ text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 			if (d == 0 && !now)
 				continue;
 			sb_putc(b, ' ');
-			sb_puts(b, fsm_state_name(st));
+			put_state(b, st);
 			sb_putc(b, ' ');
 			msec(b, d);
 			if (now)
@@ -882,8 +894,7 @@ text_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 		sb_putn(b, "       ", 7 - strlen(conn_side_name(side)));
 		for (i = 0; i < e->nstates; i++) {
 			sb_puts(b, i == 0 ? " " : " > ");
-			sb_puts(b, fsm_state_name(
-			    (enum fsm_state)e->states[i].state));
+			put_state(b, e->states[i].state);
 			sb_putc(b, ' ');
 			rel(b, c, e->states[i].at);
 			if (e->states[i].inferred)
@@ -1439,7 +1450,7 @@ text_summary(struct rpt *r, const struct trk_stats *ts,
 				if (hs[i].count[st] == 0)
 					continue;
 				SB_LIT(b, "  ");
-				sb_puts(b, fsm_state_name(st));
+				put_state(b, st);
 				sb_putc(b, ' ');
 				sb_u64(b, hs[i].count[st]);
 			}
@@ -1598,7 +1609,7 @@ json_summary(struct rpt *r, const struct trk_stats *ts,
 				if (hs[i].count[st] == 0)
 					continue;
 				sb_puts(b, sm++ ? ",\"" : "\"");
-				sb_puts(b, fsm_state_name(st));
+				put_state(b, st);
 				sb_puts(b, "\":");
 				sb_u64(b, hs[i].count[st]);
 			}
