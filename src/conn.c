@@ -116,6 +116,28 @@ conn_time_in(const struct conn *c, int side, enum fsm_state st)
 	return sum;
 }
 
+unsigned
+conn_times(const struct conn *c, int side, int64_t sum[FSM_ST_MAX])
+{
+	const struct conn_ep *e = &c->ep[side];
+	unsigned reached = 0;
+	int64_t until;
+	uint32_t i;
+
+	memset(sum, 0, FSM_ST_MAX * sizeof(sum[0]));
+	for (i = 0; i < e->nstates; i++) {
+		const struct conn_state_rec *r = &e->states[i];
+
+		if (r->state >= FSM_ST_MAX)
+			continue;
+		reached |= 1u << r->state;
+		until = i + 1 < e->nstates ? e->states[i + 1].at : c->t_final;
+		if (until > r->at)
+			sum[r->state] += until - r->at;
+	}
+	return reached;
+}
+
 bool
 conn_add_rst(struct conn *c, const struct conn_rst *r, unsigned cap)
 {

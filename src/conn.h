@@ -243,6 +243,12 @@ void	conn_free_members(struct conn *c);
 enum fsm_state	conn_state_at(const struct conn *c, int side, int64_t t);
 /* Time an endpoint spent in a state, up to c->t_final (ns). */
 int64_t		conn_time_in(const struct conn *c, int side, enum fsm_state st);
+/*
+ * Every state's time at once, in one pass over the timeline: sum[st] as
+ * conn_time_in() gives it; returns the states entered, bit 1 << st.
+ */
+unsigned	conn_times(const struct conn *c, int side,
+		    int64_t sum[FSM_ST_MAX]);
 /* Absolute packet number of a state record, 0 for a timer. */
 uint64_t	conn_rec_pkt(const struct conn *c,
 		    const struct conn_state_rec *r);

@@ -363,27 +363,23 @@ json_states(struct sbuf *b, const struct conn *c, int side)
 static void
 json_durations(struct sbuf *b, const struct conn *c, int side)
 {
-	const struct conn_ep *e = &c->ep[side];
+	int64_t sum[FSM_ST_MAX];
+	unsigned reached = conn_times(c, side, sum);
 	size_t i;
 	int n = 0;
 
 	sb_putc(b, '{');
 	for (i = 0; i < sizeof(close_states); i++) {
 		uint8_t st = close_states[i];
-		uint32_t k;
-		bool reached = false;
 
-		for (k = 0; k < e->nstates; k++)
-			if (e->states[k].state == st)
-				reached = true;
-		if (!reached)
+		if (!(reached & (1u << st)))
 			continue;
 		if (n++ > 0)
 			sb_putc(b, ',');
 		sb_putc(b, '"');
 		put_state(b, st);
 		sb_puts(b, "\":");
-		j_dur(b, conn_time_in(c, side, (enum fsm_state)st));
+		j_dur(b, sum[st]);
 	}
 	sb_putc(b, '}');
 }
@@ -748,6 +744,7 @@ text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 	sb_puts(b, "    close:  ");
 	for (side = 0; side < 2; side++) {
 		const struct conn_ep *e = &c->ep[side];
+		int64_t sum[FSM_ST_MAX];
 		bool held;
 		size_t k;
 
@@ -778,9 +775,10 @@ text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 			sb_puts(b, " no FIN");
 		}
 		sb_putc(b, ';');
+		(void)conn_times(c, side, sum);
 		for (k = 0; k < sizeof(close_states); k++) {
 			enum fsm_state st = close_states[k];
-			int64_t d = conn_time_in(c, side, st);
+			int64_t d = sum[st];
 			bool now = held && st == e->state;
 
 			if (d == 0 && !now)
