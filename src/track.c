@@ -293,18 +293,22 @@ pop_state(struct trk *t, struct conn *c, int side, int64_t at)
 	e->t_entered = e->states[e->nstates - 1].at;
 }
 
-/* End TIME_WAIT of the endpoints whose 2*MSL ran out by now. */
-static void
+/* End TIME_WAIT of the endpoints whose 2*MSL ran out by now: any? */
+static bool
 expire_tw(struct trk *t, struct conn *c, int64_t now)
 {
+	bool ended = false;
 	int s;
 
 	for (s = 0; s < 2; s++) {
 		if (c->ep[s].state == FSM_ST_TIME_WAIT &&
-		    c->ep[s].tw_deadline <= now)
+		    c->ep[s].tw_deadline <= now) {
 			set_state(t, c, s, FSM_ST_CLOSED, c->ep[s].tw_deadline,
 			    0, 0, false, false);
+			ended = true;
+		}
 	}
+	return ended;
 }
 
 /* ---- connections ---- */
@@ -1219,8 +1223,9 @@ trk_segment_key(struct trk *t, const struct dec_seg *seg, uint64_t pkt,
 	c = slot != NULL ? slot->conn : NULL;
 
 	if (c != NULL) {
-		expire_tw(t, c, now);
-		retime(t, c);
+		/* Unchanged, c is on the right list already (retime()). */
+		if (expire_tw(t, c, now))
+			retime(t, c);
 		side = dir == c->client_kside ? CONN_CLIENT : CONN_SERVER;
 		if (syn && opens_new(c, side, seg)) {
 			old = c;
