@@ -15,7 +15,7 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 no() { n=$((n + 1)); echo "not ok $n - $1"; fail=$((fail + 1)); }
 check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
 
-echo "1..32"
+echo "1..33"
 "$SYNFIN" --help >"$tmp/o" 2>&1; check "--help exits 0" "[ $? -eq 0 ] && grep -q usage: $tmp/o"
 "$SYNFIN" --version >"$tmp/o" 2>&1; check "--version" "[ $? -eq 0 ] && grep -q '^synfin ' $tmp/o"
 "$SYNFIN" --bogus >"$tmp/o" 2>&1; check "unknown option exits 1" "[ $? -eq 1 ]"
@@ -44,6 +44,8 @@ check "--linger 120: kept whole, superseded by the new SYN" \
 "$SYNFIN" /nonexistent/x.pcap >"$tmp/o" 2>"$tmp/e"; rc=$?
 check "missing file exits 2" "[ $rc -eq 2 ]"
 check "missing file is named" "grep -q 'x.pcap' $tmp/e"
+check "missing file: named once, with the system's reason" \
+    "[ \$(grep -o 'x.pcap' $tmp/e | wc -l) -eq 1 ] && grep -q 'No such file or directory' $tmp/e"
 printf 'this is not a capture at all, just text\n' >"$tmp/garbage.pcap"
 "$SYNFIN" "$tmp/garbage.pcap" >"$tmp/o" 2>"$tmp/e"; rc=$?
 check "garbage exits 2 and names the file" "[ $rc -eq 2 ] && grep -q garbage.pcap $tmp/e"
