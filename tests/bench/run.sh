@@ -214,10 +214,28 @@ measure() {
 # speed drifts (a shared or virtual one) slows them alike; PAIRED keeps,
 # per tool, the median over rounds of its wall time over the baseline's
 # in the same round.
-declare -A PAIRED
+declare -A PAIRED PAIRED_RANGE MACHINE
+# cpu_ticks: the first line of /proc/stat (Linux), or nothing.
+cpu_ticks() {
+	[ -r /proc/stat ] && head -1 /proc/stat
+}
+# cpu_share BEFORE AFTER: how the CPUs spent the time between the two
+# readings: busy (user + system), idle, stolen by a hypervisor.
+cpu_share() {
+	[ -n "$1" ] && [ -n "$2" ] || { echo NA; return; }
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		n = split(a, x, " "); split(b, y, " ")
+		for (i = 2; i <= 9 && i <= n; i++) { d[i] = y[i] - x[i]; tot += d[i] }
+		if (tot <= 0) { print "NA"; exit }
+		printf "busy %.0f %%, idle %.0f %%, iowait %.0f %%, steal %.0f %%\n",
+		    100 * (d[2] + d[3] + d[4] + d[7] + d[8]) / tot,
+		    100 * d[5] / tot, 100 * d[6] / tot, 100 * d[9] / tot
+	}'
+}
 measure_set() {
-	local cap=$1 runs=$2 limit=$3 file=$4 i t ratios
+	local cap=$1 runs=$2 limit=$3 file=$4 i t ratios t0
 	local -A stop=()
+	t0=$(cpu_ticks)
 	local tools="baseline"
 	[ -x "$SYNFIN" ] && tools+=" synfin-json synfin-text synfin-zeek synfin-json1"
 	for ((i = 1; i <= runs; i++)); do
@@ -241,9 +259,15 @@ measure_set() {
 			    [ -n "${M_RUNWALL[baseline.$i]:-}" ] || continue
 			ratios+="$(calc "${M_RUNWALL[$t.$i]} / ${M_RUNWALL[baseline.$i]}")"$'\n'
 		done
-		[ -n "$ratios" ] && PAIRED[$cap.$t]=$(printf %s "$ratios" | median)
+		if [ -n "$ratios" ]; then
+			PAIRED[$cap.$t]=$(printf %s "$ratios" | median)
+			PAIRED_RANGE[$cap.$t]=$(printf %s "$ratios" | sort -g |
+			    awk 'NR == 1 { lo = $1 } { hi = $1 }
+			    END { printf "%.2f-%.2f", lo, hi }')
+		fi
 		measure_done "$cap" "$t" "$runs"
 	done
+	MACHINE[$cap]=$(cpu_share "$t0" "$(cpu_ticks)")
 	M_RUNWALL=()
 }
 
@@ -508,7 +532,13 @@ synfin_version=NA
 	echo "shared machine wall time is noisy: compare cpu columns too.  The"
 	echo "baseline and synfin's reports run in turns, one run of each a round;"
 	echo "paired = median over rounds of the wall time over the baseline's in"
-	echo "the same round, the ratio least moved by a machine's drift."
+	echo "the same round, the ratio least moved by a machine's drift (in"
+	echo "brackets: its lowest and highest round)."
+	echo
+	echo "== the machine's CPUs while the baseline and synfin ran (/proc/stat) =="
+	for c in "${CAPS[@]}"; do
+		printf '%-12s %s\n' "$c" "${MACHINE[$c]:-NA}"
+	done
 	echo
 	echo "== synfin over baseline, per report format =="
 	for c in "${CAPS[@]}"; do
@@ -519,10 +549,11 @@ synfin_version=NA
 		for t in synfin-json synfin-text synfin-zeek synfin-json1; do
 			r=$(row "$c" "$t")
 			[ -n "$r" ] || continue
-			printf '%-12s %-12s wall x%-7s paired x%-7s cpu x%-7s extra RSS %s B/alive conn\n' \
+			printf '%-12s %-12s wall x%-7s paired x%-5s %-13s cpu x%-7s extra RSS %s B/alive conn\n' \
 			    "$c" "$t" \
 			    "$(fmt %.2f "$(calc "$(field "$r" 5) / $bwall")")" \
 			    "$(fmt %.2f "${PAIRED[$c.$t]:-NA}")" \
+			    "(${PAIRED_RANGE[$c.$t]:-NA})" \
 			    "$(fmt %.2f "$(calc "$(field "$r" 10) / $bcpu")")" \
 			    "$(fmt %.0f "$(calc "($(field "$r" 8) - $brss) * 1024 / ${CAPALIVE[$c]:-NA}")")"
 		done
@@ -582,6 +613,9 @@ synfin_version=NA
 	echo "- host: $(nproc) CPUs, ${cpu_model:-unknown}, $(uname -sr)"
 	echo "- load average: at start $LOAD0, at end $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "- runs: median of $BENCH_RUNS, seed $BENCH_SEED"
+	for c in "${CAPS[@]}"; do
+		echo "- CPUs during $c: ${MACHINE[$c]:-NA}"
+	done
 	echo
 	echo "| capture | tool | wall s | user s | sys s | peak RSS MB | Mpkt/s | ns/pkt | cpu ns/pkt | x baseline (wall) | x baseline (cpu) | RSS B/alive conn | status |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
