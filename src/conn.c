@@ -102,18 +102,12 @@ conn_rec_pkt(const struct conn *c, const struct conn_state_rec *r)
 int64_t
 conn_time_in(const struct conn *c, int side, enum fsm_state st)
 {
-	const struct conn_ep *e = &c->ep[side];
-	int64_t sum = 0, until;
-	uint32_t i;
+	int64_t sum[FSM_ST_MAX];
 
-	for (i = 0; i < e->nstates; i++) {
-		if (e->states[i].state != st)
-			continue;
-		until = i + 1 < e->nstates ? e->states[i + 1].at : c->t_final;
-		if (until > e->states[i].at)
-			sum += until - e->states[i].at;
-	}
-	return sum;
+	if ((unsigned)st >= FSM_ST_MAX)
+		return 0;
+	(void)conn_times(c, side, sum);
+	return sum[st];
 }
 
 unsigned

@@ -752,8 +752,8 @@ text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 		held = still != NULL && e->state >= FSM_ST_CLOSE_WAIT &&
 		    e->nstates > 0 && e->states[e->nstates - 1].state ==
 		    e->state;
-		if (!e->fin_seen && conn_time_in(c, side,
-		    FSM_ST_CLOSE_WAIT) == 0 && !held)
+		(void)conn_times(c, side, sum);
+		if (!e->fin_seen && sum[FSM_ST_CLOSE_WAIT] == 0 && !held)
 			continue;
 		sb_putc(b, ' ');
 		sb_puts(b, conn_side_name(side));
@@ -775,7 +775,6 @@ text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 			sb_puts(b, " no FIN");
 		}
 		sb_putc(b, ';');
-		(void)conn_times(c, side, sum);
 		for (k = 0; k < sizeof(close_states); k++) {
 			enum fsm_state st = close_states[k];
 			int64_t d = sum[st];
