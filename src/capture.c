@@ -302,8 +302,8 @@ read_piped(struct cap_reader *r, struct trk *t)
 	if (pcap_file(r->p) != NULL)
 		(void)__fsetlocking(pcap_file(r->p), FSETLOCKING_BYCALLER);
 #endif
-	if ((cp.ring = ring_new(CAP_RING, sizeof(struct cap_batch), CAP_WAKE)) ==
-	    NULL)
+	if ((cp.ring = ring_new(CAP_RING, sizeof(struct cap_batch),
+	    CAP_WAKE)) == NULL)
 		return false;
 	r->pc = &cp.pc;
 	if (pthread_create(&tid, NULL, pipe_reader, &cp) != 0) {

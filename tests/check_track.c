@@ -444,11 +444,18 @@ START_TEST(test_refused)
 }
 END_TEST
 
-START_TEST(test_syn_timeout)
+/* A client's SYN at 0 s, sent again at 1 s and 3 s, never answered. */
+static void
+unanswered_syns(void)
 {
 	seg(1, 0, DEC_TH_SYN, 100, 0, 0);
 	seg(1, 1 * S, DEC_TH_SYN, 100, 0, 0);
 	seg(1, 3 * S, DEC_TH_SYN, 100, 0, 0);
+}
+
+START_TEST(test_syn_timeout)
+{
+	unanswered_syns();
 	trk_finish(trk);
 	ck_assert_int_eq(nseen, 1);
 	ck_assert_int_eq(seen[0].hs, HS_TIMEOUT);
@@ -462,9 +469,7 @@ END_TEST
  */
 START_TEST(test_syn_given_up)
 {
-	seg(1, 0, DEC_TH_SYN, 100, 0, 0);
-	seg(1, 1 * S, DEC_TH_SYN, 100, 0, 0);
-	seg(1, 3 * S, DEC_TH_SYN, 100, 0, 0);
+	unanswered_syns();
 	seg_on(40001, 1, 132 * S, DEC_TH_SYN, 900, 0, 0);
 	ck_assert_int_eq(nseen, 0);
 	seg_on(40001, 1, 133 * S, DEC_TH_SYN, 900, 0, 0);
