@@ -16,7 +16,8 @@
  * consistent operations, so that of "I sleep, is there still nothing?"
  * and "I pushed, does it sleep?" at least one sees the other: no wake-up
  * is lost.  A sleeping consumer is signalled only for a batch of slots,
- * so that wake-ups stay cheap next to the work done per slot.
+ * and a blocked producer only once as many slots are free, so that
+ * wake-ups stay cheap next to the work done per slot.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -117,7 +118,8 @@ ring_slot(struct ring *r)
 		if (h - r->tail_seen == r->nslots) {
 			pthread_mutex_lock(&r->mu);
 			atomic_store(&r->blocked, true);
-			while (h - atomic_load(&r->tail) == r->nslots)
+			/* Woken for wake free slots, as the consumer is. */
+			while (h - atomic_load(&r->tail) > r->nslots - r->wake)
 				pthread_cond_wait(&r->room, &r->mu);
 			atomic_store(&r->blocked, false);
 			pthread_mutex_unlock(&r->mu);
@@ -185,7 +187,9 @@ ring_pop(struct ring *r, size_t n)
 	size_t t = atomic_load_explicit(&r->tail, memory_order_relaxed) + n;
 
 	atomic_store(&r->tail, t);
-	if (atomic_load(&r->blocked)) {
+	if (atomic_load(&r->blocked) &&
+	    atomic_load_explicit(&r->head, memory_order_relaxed) - t <=
+	    r->nslots - r->wake) {
 		pthread_mutex_lock(&r->mu);
 		pthread_cond_signal(&r->room);
 		pthread_mutex_unlock(&r->mu);

@@ -14,8 +14,9 @@ struct ring;
 
 /*
  * A ring of nslots slots of size bytes each, zeroed.  A sleeping
- * consumer is woken once wake slots wait (or at ring_close()), so that
- * small slots do not cost a wake-up each.  NULL on allocation error.
+ * consumer is woken once wake slots wait (or at ring_close()), and a
+ * producer that found the ring full once wake slots are free again, so
+ * that small slots do not cost a wake-up each.  NULL on allocation error.
  */
 struct ring	*ring_new(size_t nslots, size_t size, size_t wake);
 void		ring_free(struct ring *r);

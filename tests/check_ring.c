@@ -3,10 +3,12 @@
  * slots through rings far smaller than that, so that every slot is
  * reused many times and both sides wait for each other: each number
  * arrives once and in order, a reused slot still holds what it held
- * when it was consumed, and a closed ring drains before it ends.
+ * when it was consumed, and a closed ring drains before it ends.  A
+ * producer that found the ring full waits for wake free slots.
  */
 #include <pthread.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <check.h>
 
@@ -100,6 +102,61 @@ START_TEST(test_wake_clamped)
 }
 END_TEST
 
+/* Consumer takes fewer slots than the producer waits for: no deadlock. */
+START_TEST(test_take_below_wake)
+{
+	run(8, 6, 1);
+}
+END_TEST
+
+static void *
+fill(void *arg)
+{
+	struct ring *r = arg;
+	int i;
+
+	for (i = 0; i < 7; i++) {
+		*(uint64_t *)ring_slot(r) = (uint64_t)i;
+		ring_push(r);
+	}
+	ring_close(r);
+	return NULL;
+}
+
+/*
+ * A producer that found the ring full goes on only once wake slots are
+ * free: with one slot given back it stays blocked, with the third it
+ * fills the ring again.
+ */
+START_TEST(test_producer_woken_for_wake)
+{
+	struct ring *r = ring_new(4, sizeof(uint64_t), 3);
+	struct timespec ms = { 0, 1000000 };
+	pthread_t tid;
+	size_t n;
+	int i;
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(pthread_create(&tid, NULL, fill, r), 0);
+	while ((n = ring_wait(r)) < 4)
+		nanosleep(&ms, NULL);
+	ring_pop(r, 1);
+	for (i = 0; i < 30; i++)
+		nanosleep(&ms, NULL);
+	ck_assert_uint_eq(ring_wait(r), 3);
+	ck_assert_uint_eq(*(uint64_t *)ring_at(r, 0), 1);
+	ring_pop(r, 2);
+	while ((n = ring_wait(r)) < 4)
+		nanosleep(&ms, NULL);
+	ck_assert_uint_eq(*(uint64_t *)ring_at(r, 0), 3);
+	ck_assert_uint_eq(*(uint64_t *)ring_at(r, 3), 6);
+	ring_pop(r, 4);
+	ck_assert_uint_eq(ring_wait(r), 0);
+	ck_assert_int_eq(pthread_join(tid, NULL), 0);
+	ring_free(r);
+}
+END_TEST
+
 /* Closed with slots still in it: they are consumed first. */
 START_TEST(test_close_drains)
 {
@@ -131,6 +188,8 @@ make_suite_ring(void)
 	tcase_add_test(tc, test_one_by_one);
 	tcase_add_test(tc, test_batches);
 	tcase_add_test(tc, test_wake_clamped);
+	tcase_add_test(tc, test_take_below_wake);
+	tcase_add_test(tc, test_producer_woken_for_wake);
 	tcase_add_test(tc, test_close_drains);
 	suite_add_tcase(s, tc);
 	return s;
