@@ -238,6 +238,7 @@ pipe_reader(void *arg)
 	struct flow_key key;
 	bool more = true;
 
+	ring_helper_thread();
 	while (more) {
 		b = ring_slot(cp->ring);
 		for (b->n = 0; b->n < CAP_BATCH; b->n++) {

@@ -157,6 +157,7 @@ worker_main(void *arg)
 	const struct rpt_slot *sl;
 	size_t n, i;
 
+	ring_helper_thread();
 	while ((n = ring_wait(ring)) > 0) {
 		for (i = 0; i < n; i++) {
 			sl = ring_at(ring, i);

@@ -20,6 +20,7 @@
  * wake-ups stay cheap next to the work done per slot.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -194,4 +195,14 @@ ring_pop(struct ring *r, size_t n)
 		pthread_cond_signal(&r->room);
 		pthread_mutex_unlock(&r->mu);
 	}
+}
+
+void
+ring_helper_thread(void)
+{
+#ifdef SCHED_BATCH
+	struct sched_param sp = { .sched_priority = 0 };
+
+	(void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+#endif
 }

@@ -41,6 +41,13 @@ size_t		ring_wait(struct ring *r);
 void		*ring_at(struct ring *r, size_t i);
 void		ring_pop(struct ring *r, size_t n);
 
+/*
+ * The calling thread is a helper of a pipeline whose other thread is the
+ * slower one (the engine): where the system has SCHED_BATCH, the helper
+ * no longer preempts that thread when it is woken.
+ */
+void		ring_helper_thread(void);
+
 /* Any thread, once both are done with the ring: slot i of all. */
 void		*ring_slot_at(struct ring *r, size_t i);
 size_t		ring_size(const struct ring *r);
