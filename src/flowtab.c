@@ -8,6 +8,7 @@
  * tombstones, in a FIFO ordered by expiry time, so that incarnation
  * numbers and predecessor links survive a short gap between connections.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -360,6 +361,16 @@ flow_tomb_expire(struct flowtab *ft, int64_t now)
 		if (s->conn == NULL && s->tw == NULL)
 			flow_remove(ft, s);
 	}
+}
+
+int64_t
+flow_tomb_due(const struct flowtab *ft)
+{
+	const struct flow_slot *s = ft->tomb_head;
+
+	if (s == NULL)
+		return INT64_MAX;
+	return s->conn != NULL ? INT64_MIN : s->tomb_until;
 }
 
 size_t

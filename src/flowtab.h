@@ -90,6 +90,12 @@ void		flow_remove(struct flowtab *ft, struct flow_slot *slot);
 void		flow_tomb(struct flowtab *ft, struct flow_slot *slot,
 		    int64_t until);
 void		flow_tomb_expire(struct flowtab *ft, int64_t now);
+/*
+ * The first time flow_tomb_expire() has work: INT64_MAX with no
+ * tombstone, INT64_MIN when the first has a connection again (it goes at
+ * once), else its expiry.
+ */
+int64_t		flow_tomb_due(const struct flowtab *ft);
 
 /*
  * Empty the table and give its slots' memory back; the connections that

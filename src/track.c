@@ -74,6 +74,14 @@ struct trk {
 	size_t		capheap;
 	struct trk_stats st;
 	int64_t		clock;		/* latest trk_advance() time */
+	/*
+	 * No timer is due before this: at most the first deadline of every
+	 * timer list, the heap and the tombstones.  Whatever may bring a
+	 * deadline earlier lowers it (due_by()); each run of trk_advance()
+	 * that has work makes it exact again, so that a segment with nothing
+	 * due looks at one number instead of eight list heads.
+	 */
+	int64_t		due;
 	uint64_t	next_id;
 	/*
 	 * How long a connection in TIME_WAIT must be quiet before it is
@@ -84,6 +92,8 @@ struct trk {
 	 * Zeek, instead of being absorbed.
 	 */
 	int64_t		quiet_ns;
+	/* The shortest of the waits counted from a connection's last segment. */
+	int64_t		min_wait;
 	bool		zeek;
 	struct clist	lru;
 	struct clist	tl[TL_MAX];	/* TL_TW, TL_DONE, TL_QUIET, TL_SYN */
@@ -93,13 +103,28 @@ static void	finish(struct trk *, struct conn *, enum trk_end, int64_t);
 
 /* ---- lists ---- */
 
-static void
-lru_unlink(struct clist *l, struct conn *c)
+/* A timer may now run out at at: trk_advance() must look then. */
+static inline void
+due_by(struct trk *t, int64_t at)
 {
+	if (at < t->due)
+		t->due = at;
+}
+
+/*
+ * The lists are in the order segments came, their deadlines in capture
+ * time: with timestamps out of order the entry that becomes first may be
+ * due sooner than the one that leaves, so the new first lowers t->due.
+ */
+static void
+lru_unlink(struct trk *t, struct conn *c)
+{
+	struct clist *l = &t->lru;
+
 	if (c->lru_prev != NULL)
 		c->lru_prev->lru_next = c->lru_next;
-	else
-		l->head = c->lru_next;
+	else if ((l->head = c->lru_next) != NULL)
+		due_by(t, l->head->last_seen + t->cfg->idle_ns);
 	if (c->lru_next != NULL)
 		c->lru_next->lru_prev = c->lru_prev;
 	else
@@ -108,8 +133,10 @@ lru_unlink(struct clist *l, struct conn *c)
 }
 
 static void
-lru_append(struct clist *l, struct conn *c)
+lru_append(struct trk *t, struct conn *c)
 {
+	struct clist *l = &t->lru;
+
 	c->lru_next = NULL;
 	c->lru_prev = l->tail;
 	if (l->tail != NULL)
@@ -117,7 +144,10 @@ lru_append(struct clist *l, struct conn *c)
 	else
 		l->head = c;
 	l->tail = c;
+	due_by(t, c->last_seen + t->cfg->idle_ns);
 }
+
+static int64_t	tl_due(const struct trk *, const struct conn *, int);
 
 static void
 tl_unlink(struct trk *t, struct conn *c)
@@ -129,8 +159,8 @@ tl_unlink(struct trk *t, struct conn *c)
 	l = &t->tl[c->tl_which];
 	if (c->tl_prev != NULL)
 		c->tl_prev->tl_next = c->tl_next;
-	else
-		l->head = c->tl_next;
+	else if ((l->head = c->tl_next) != NULL)
+		due_by(t, tl_due(t, l->head, c->tl_which));
 	if (c->tl_next != NULL)
 		c->tl_next->tl_prev = c->tl_prev;
 	else
@@ -154,6 +184,7 @@ tl_append(struct trk *t, struct conn *c, int which)
 		l->head = c;
 	l->tail = c;
 	c->tl_which = (uint8_t)which;
+	due_by(t, tl_due(t, c, which));
 }
 
 /* ---- states ---- */
@@ -170,6 +201,35 @@ any_tw(const struct conn *c)
 {
 	return c->ep[0].state == FSM_ST_TIME_WAIT ||
 	    c->ep[1].state == FSM_ST_TIME_WAIT;
+}
+
+/* When the TIME_WAIT list must look at c: its first 2*MSL to run out. */
+static int64_t
+tw_list_due(const struct conn *c)
+{
+	int64_t dl = INT64_MAX;
+
+	if (c->ep[0].state == FSM_ST_TIME_WAIT)
+		dl = c->ep[0].tw_deadline;
+	if (c->ep[1].state == FSM_ST_TIME_WAIT && c->ep[1].tw_deadline < dl)
+		dl = c->ep[1].tw_deadline;
+	return dl;
+}
+
+/* When timer list which must look at c, as trk_advance() tests it. */
+static int64_t
+tl_due(const struct trk *t, const struct conn *c, int which)
+{
+	switch (which) {
+	case TL_TW:
+		return tw_list_due(c);
+	case TL_DONE:
+		return c->last_seen + t->cfg->linger_ns;
+	case TL_QUIET:
+		return c->last_seen + t->quiet_ns;
+	default:
+		return c->last_seen + t->cfg->syn_timeout_ns;
+	}
 }
 
 /*
@@ -270,6 +330,7 @@ set_state(struct trk *t, struct conn *c, int side, enum fsm_state nx,
 	if (nx == FSM_ST_TIME_WAIT) {
 		e->t_tw = at;
 		e->tw_deadline = at + 2 * t->cfg->msl_ns;
+		due_by(t, e->tw_deadline);
 		det_tw_change(t->agg, c, side, +1, at);
 	} else if (nx == FSM_ST_FIN_WAIT_2) {
 		e->t_f2 = at;
@@ -346,8 +407,11 @@ conn_create(struct trk *t, struct flow_slot *slot, int64_t now,
 	c->previous_id = slot->last_id;
 	slot->incarnations++;
 	slot->last_id = c->id;
+	/* A queued tombstone with a connection leaves the FIFO at once. */
+	if (slot->tomb_until != 0)
+		t->due = INT64_MIN;
 	slot->conn = c;
-	lru_append(&t->lru, c);
+	lru_append(t, c);
 	t->st.connections++;
 	if (++t->st.live > t->st.peak_live)
 		t->st.peak_live = t->st.live;
@@ -471,6 +535,9 @@ account(struct trk *t, struct conn *c, int side, const struct dec_seg *seg)
 	uint32_t end;
 	int64_t now = seg->ts_ns;
 
+	/* Out of order: the deadlines counted from it come earlier. */
+	if (now < c->last_seen)
+		due_by(t, now + t->min_wait);
 	c->last_seen = now;
 	s->pkts++;
 	s->ip_bytes += seg->ip_bytes;
@@ -686,6 +753,7 @@ apply_events(struct trk *t, struct conn *c, int side,
 			if (r->state == FSM_ST_TIME_WAIT && ev->fin_retransmit) {
 				/* RFC 9293 3.10.7.4: restart the 2*MSL timer. */
 				r->tw_deadline = now + 2 * t->cfg->msl_ns;
+				due_by(t, r->tw_deadline);
 				tl_append(t, c, TL_TW);
 				continue;
 			}
@@ -746,8 +814,8 @@ apply(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
 	struct fsm_seg fs;
 	bool rst_ok = true;
 
-	lru_unlink(&t->lru, c);
-	lru_append(&t->lru, c);
+	lru_unlink(t, c);
+	lru_append(t, c);
 	if (c->tl_which == TL_QUIET || c->tl_which == TL_SYN)
 		tl_unlink(t, c);
 	if (both_closed(c))
@@ -793,11 +861,12 @@ finish(struct trk *t, struct conn *c, enum trk_end why, int64_t at)
 	struct flow_slot *slot = c->slot;
 	int s;
 
-	lru_unlink(&t->lru, c);
+	lru_unlink(t, c);
 	tl_unlink(t, c);
 	if (slot != NULL && slot->conn == c) {
 		slot->conn = NULL;
 		flow_tomb(t->ft, slot, at + 2 * t->cfg->msl_ns);
+		due_by(t, at + 2 * t->cfg->msl_ns);
 	}
 	c->slot = NULL;
 	if (why == TRK_END_SUPERSEDED || why == TRK_END_EVICTED)
@@ -865,6 +934,7 @@ heap_fix(struct trk *t, size_t i)
 		i = j;
 	}
 	heap_set(t, i, r);
+	due_by(t, tw_due(r));
 }
 
 static bool
@@ -935,8 +1005,10 @@ tw_free(struct trk *t, struct trk_tw *r, int64_t at)
 	heap_remove(t, r);
 	slot->tw = NULL;
 	/* Its tombstone outlives it (finish() made it for 2*MSL after). */
-	if (slot->tomb_until == 0)
+	if (slot->tomb_until == 0) {
 		flow_tomb(t->ft, slot, at);
+		due_by(t, at);
+	}
 	pool_put(t->tws, r);
 	t->st.tw_live--;
 	t->st.live--;
@@ -1048,6 +1120,7 @@ tw_segment(struct trk *t, struct trk_tw *r, const struct dec_seg *seg,
 		r->deadline[!side] = now + 2 * t->cfg->msl_ns;
 		heap_fix(t, r->heap_idx);
 		flow_tomb(t->ft, r->slot, now + 2 * t->cfg->msl_ns);
+		due_by(t, now + 2 * t->cfg->msl_ns);
 	}
 	return false;
 }
@@ -1071,6 +1144,26 @@ trk_trim(struct trk *t)
 	pool_trim(t->conns);
 }
 
+/* The first deadline of every timer list, the heap and the tombstones. */
+static int64_t
+next_due(const struct trk *t)
+{
+	int64_t due = flow_tomb_due(t->ft), d;
+	const struct conn *c;
+	int k;
+
+	for (k = TL_TW; k < TL_MAX; k++)
+		if ((c = t->tl[k].head) != NULL &&
+		    (d = tl_due(t, c, k)) < due)
+			due = d;
+	if (t->nheap > 0 && (d = tw_due(t->heap[0])) < due)
+		due = d;
+	if ((c = t->lru.head) != NULL &&
+	    (d = c->last_seen + t->cfg->idle_ns) < due)
+		due = d;
+	return due;
+}
+
 void
 trk_advance(struct trk *t, int64_t now)
 {
@@ -1079,13 +1172,10 @@ trk_advance(struct trk *t, int64_t now)
 
 	if (now > t->clock)
 		t->clock = now;
+	if (now < t->due)
+		return;
 	while ((c = t->tl[TL_TW].head) != NULL) {
-		dl = INT64_MAX;
-		if (c->ep[0].state == FSM_ST_TIME_WAIT)
-			dl = c->ep[0].tw_deadline;
-		if (c->ep[1].state == FSM_ST_TIME_WAIT &&
-		    c->ep[1].tw_deadline < dl)
-			dl = c->ep[1].tw_deadline;
+		dl = tw_list_due(c);
 		if (dl > now)
 			break;
 		expire_tw(t, c, now);
@@ -1122,6 +1212,7 @@ trk_advance(struct trk *t, int64_t now)
 			    t->cfg->idle_ns);
 	}
 	flow_tomb_expire(t->ft, now);
+	t->due = next_due(t);
 }
 
 /* ---- API ---- */
@@ -1138,6 +1229,14 @@ trk_new(const struct sf_config *cfg, struct det_agg *agg,
 	t->agg = agg;
 	t->zeek = cfg->format == FMT_ZEEK || cfg->format == FMT_ZEEK_JSON;
 	t->quiet_ns = cfg->linger_ns + (t->zeek ? 7 * CONN_NS : 0);
+	t->min_wait = cfg->idle_ns;
+	if (cfg->linger_ns < t->min_wait)
+		t->min_wait = cfg->linger_ns;
+	if (t->quiet_ns < t->min_wait)
+		t->min_wait = t->quiet_ns;
+	if (cfg->syn_timeout_ns > 0 && cfg->syn_timeout_ns < t->min_wait)
+		t->min_wait = cfg->syn_timeout_ns;
+	t->due = INT64_MIN;
 	if (sink != NULL)
 		t->sink = *sink;
 	if ((t->ft = flow_new(4096)) == NULL ||
@@ -1231,6 +1330,7 @@ trk_segment_key(struct trk *t, const struct dec_seg *seg, uint64_t pkt,
 			old = c;
 			if ((c = conn_create(t, slot, now, pkt, old)) == NULL) {
 				slot->conn = old;
+				t->due = INT64_MIN;
 				return;
 			}
 			init_conn(t, c, seg, dir, pkt);
@@ -1253,8 +1353,11 @@ trk_segment_key(struct trk *t, const struct dec_seg *seg, uint64_t pkt,
 			return;
 		}
 		if ((c = conn_create(t, slot, now, pkt, NULL)) == NULL) {
-			if (slot->incarnations == 0)
+			if (slot->incarnations == 0) {
+				if (slot->tomb_until != 0)
+					t->due = INT64_MIN;
 				flow_remove(t->ft, slot);
+			}
 			return;
 		}
 		init_conn(t, c, seg, dir, pkt);

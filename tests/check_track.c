@@ -530,6 +530,50 @@ START_TEST(test_syn_timeout_off)
 }
 END_TEST
 
+/* One connection written so far: id, ended idle at at. */
+static void
+ended_idle(uint64_t id, int64_t at)
+{
+	ck_assert_int_eq(nseen, 1);
+	ck_assert_uint_eq(seen[0].id, id);
+	ck_assert_int_eq(seen[0].why, TRK_END_IDLE);
+	ck_assert(seen[0].t_final == T0 + at);
+	trk_finish(trk);
+}
+
+/*
+ * Timestamps out of order: the idle list is in the order segments came,
+ * so the connection that becomes its first when another moves on may be
+ * due already, and must end at the next segment, as it would have had
+ * every segment looked at every list.
+ */
+START_TEST(test_idle_out_of_order)
+{
+	cfg.syn_timeout_ns = 0;
+	cfg.idle_ns = 100 * S;
+	seg_on(40001, 1, 50 * S, A, 100, 900, 10);	/* id 1, due 150 s */
+	seg_on(40002, 1, 10 * S, A, 100, 900, 10);	/* id 2, due 110 s */
+	seg_on(40003, 1, 120 * S, A, 100, 900, 10);	/* 1 first, not due */
+	ck_assert_int_eq(nseen, 0);
+	seg_on(40001, 1, 121 * S, A, 110, 900, 10);	/* 2 first, due */
+	ck_assert_int_eq(nseen, 0);
+	seg_on(40004, 1, 122 * S, A, 100, 900, 10);
+	ended_idle(2, 110 * S);
+}
+END_TEST
+
+/* A segment older than its connection's last brings its deadlines closer. */
+START_TEST(test_idle_older_segment)
+{
+	cfg.syn_timeout_ns = 0;
+	cfg.idle_ns = 100 * S;
+	seg_on(40001, 1, 50 * S, A, 100, 900, 10);	/* due 150 s */
+	seg_on(40001, 0, 5 * S, A, 900, 110, 0);	/* now due 105 s */
+	seg_on(40002, 1, 106 * S, A, 100, 900, 10);
+	ended_idle(1, 105 * S);
+}
+END_TEST
+
 START_TEST(test_abort_and_data_after_close)
 {
 	open_conn(0, 100);
@@ -844,6 +888,8 @@ make_suite_track(void)
 	tcase_add_test(tc, test_synack_given_up);
 	tcase_add_test(tc, test_syn_timeout_not_established);
 	tcase_add_test(tc, test_syn_timeout_off);
+	tcase_add_test(tc, test_idle_out_of_order);
+	tcase_add_test(tc, test_idle_older_segment);
 	tcase_add_test(tc, test_abort_and_data_after_close);
 	tcase_add_test(tc, test_data_after_close);
 	tcase_add_test(tc, test_out_of_window);
