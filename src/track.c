@@ -92,7 +92,7 @@ struct trk {
 	 * Zeek, instead of being absorbed.
 	 */
 	int64_t		quiet_ns;
-	/* The shortest of the waits counted from a connection's last segment. */
+	/* The shortest wait counted from a connection's last segment. */
 	int64_t		min_wait;
 	bool		zeek;
 	struct clist	lru;
