@@ -1322,8 +1322,11 @@ trk_segment_key(struct trk *t, const struct dec_seg *seg, uint64_t pkt,
 	c = slot != NULL ? slot->conn : NULL;
 
 	if (c != NULL) {
-		/* Unchanged, c is on the right list already (retime()). */
-		if (expire_tw(t, c, now))
+		/*
+		 * Unchanged, c is on the right list already (retime()).  Most
+		 * segments find no TIME_WAIT: the test is inline.
+		 */
+		if (any_tw(c) && expire_tw(t, c, now))
 			retime(t, c);
 		side = dir == c->client_kside ? CONN_CLIENT : CONN_SERVER;
 		if (syn && opens_new(c, side, seg)) {
