@@ -1273,8 +1273,8 @@ host_key_byte(const struct host_key *k, unsigned b)
 
 /*
  * Sort by (af, hi, lo): a least significant byte first radix sort,
- * skipping the bytes that all keys share (most of them: one family's
- * addresses differ in a few bytes).  A netstat view has a record per
+ * over only the bytes in which the keys differ (a few, when one family
+ * is sorted at a time as hosts_sorted() does).  A netstat view has a record per
  * host, tens of thousands on a busy capture; qsort() took 30 ms there.
  */
 static void
@@ -1282,23 +1282,36 @@ host_keys_sort(struct host_key *k, struct host_key *tmp, size_t n)
 {
 	size_t cnt[HOST_KEY_BYTES][256];	/* 35 KB */
 	struct host_key *src = k, *dst = tmp, *sw;
+	uint64_t dhi, dlo;
+	uint32_t daf;
 	size_t i, sum, c;
-	unsigned b, v;
+	unsigned b, v, j, nb, bytes[HOST_KEY_BYTES];
 
-	memset(cnt, 0, sizeof(cnt));
+	if (n < 2)
+		return;
+	/* The bytes in which some key differs from the first. */
+	for (i = 1, dhi = dlo = daf = 0; i < n; i++) {
+		dhi |= k[i].hi ^ k[0].hi;
+		dlo |= k[i].lo ^ k[0].lo;
+		daf |= k[i].af ^ k[0].af;
+	}
+	for (b = 0, nb = 0; b < HOST_KEY_BYTES; b++)
+		if ((b < 8 ? dlo >> (8 * b) : b < 16 ? dhi >> (8 * (b - 8)) :
+		    daf) & 0xff)
+			bytes[nb++] = b;
+	memset(cnt, 0, nb * sizeof(cnt[0]));
 	for (i = 0; i < n; i++)
-		for (b = 0; b < HOST_KEY_BYTES; b++)
-			cnt[b][host_key_byte(&k[i], b)]++;
-	for (b = 0; b < HOST_KEY_BYTES; b++) {
-		if (cnt[b][host_key_byte(&k[0], b)] == n)
-			continue;	/* every key has this byte */
+		for (j = 0; j < nb; j++)
+			cnt[j][host_key_byte(&k[i], bytes[j])]++;
+	for (j = 0; j < nb; j++) {
+		b = bytes[j];
 		for (v = 0, sum = 0; v < 256; v++) {
-			c = cnt[b][v];
-			cnt[b][v] = sum;
+			c = cnt[j][v];
+			cnt[j][v] = sum;
 			sum += c;
 		}
 		for (i = 0; i < n; i++)
-			dst[cnt[b][host_key_byte(&src[i], b)]++] = src[i];
+			dst[cnt[j][host_key_byte(&src[i], b)]++] = src[i];
 		sw = src;
 		src = dst;
 		dst = sw;
@@ -1307,13 +1320,22 @@ host_keys_sort(struct host_key *k, struct host_key *tmp, size_t n)
 		memcpy(k, src, n * sizeof(*k));
 }
 
+static void
+host_key_set(struct host_key *k, const struct det_host_stat *h, size_t i)
+{
+	k->hi = dec_addr_half(h->addr, 0);
+	k->lo = dec_addr_half(h->addr, 1);
+	k->af = h->af;
+	k->idx = (uint32_t)i;
+}
+
 /* The hosts sorted as cmp_host() orders them. */
 static struct det_host_stat *
 hosts_sorted(const struct det_host_stat *v, size_t n)
 {
 	struct det_host_stat *p;
 	struct host_key *k;
-	size_t i;
+	size_t i, j, n4;
 
 	if (n == 0 || (p = malloc(n * sizeof(*p))) == NULL)
 		return NULL;
@@ -1322,13 +1344,18 @@ hosts_sorted(const struct det_host_stat *v, size_t n)
 		qsort(p, n, sizeof(*p), cmp_host);
 		return p;
 	}
-	for (i = 0; i < n; i++) {
-		k[i].hi = dec_addr_half(v[i].addr, 0);
-		k[i].lo = dec_addr_half(v[i].addr, 1);
-		k[i].af = v[i].af;
-		k[i].idx = (uint32_t)i;
-	}
-	host_keys_sort(k, k + n, n);
+	/*
+	 * IPv4 hosts first (the lower family), then the rest: sorted apart,
+	 * the IPv4 keys skip the bytes that IPv6 addresses would make vary.
+	 */
+	for (i = 0, n4 = 0; i < n; i++)
+		if (v[i].af == 4)
+			host_key_set(&k[n4++], &v[i], i);
+	for (i = 0, j = n4; i < n; i++)
+		if (v[i].af != 4)
+			host_key_set(&k[j++], &v[i], i);
+	host_keys_sort(k, k + n, n4);
+	host_keys_sort(k + n4, k + n + n4, n - n4);
 	for (i = 0; i < n; i++)
 		p[i] = v[k[i].idx];
 	free(k);

@@ -424,9 +424,10 @@ cmp_addr(const void *x, const void *y)
 /*
  * The netstat view lists hosts by family, then address in byte order:
  * 300 clients with a SYN each, addresses that differ in scattered bytes
- * and fed in a scrambled order, IPv4 and IPv6 mixed.
+ * and fed in a scrambled order, one in v6_every IPv6.
  */
-START_TEST(test_netstat_order)
+static void
+netstat_order(unsigned v6_every)
 {
 	uint8_t hosts[300][17], sv[16] = { 192, 0, 2, 80 };
 	uint8_t sv6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
@@ -438,7 +439,7 @@ START_TEST(test_netstat_order)
 	memset(hosts, 0, sizeof(hosts));
 	for (i = 0; i < 300; i++) {
 		j = (i * 7919u) % 300;		/* scrambled */
-		if (j % 5 == 0) {
+		if (j % v6_every == 0) {
 			hosts[i][0] = 6;
 			hosts[i][1] = 0xfd;
 			hosts[i][8] = (uint8_t)(j % 3);
@@ -465,6 +466,22 @@ START_TEST(test_netstat_order)
 		prev = p;
 	}
 }
+
+/* IPv4 and IPv6 mixed. */
+START_TEST(test_netstat_order)
+{
+	netstat_order(5);
+}
+END_TEST
+
+/* IPv6 alone, and a single IPv6 host among IPv4 ones. */
+START_TEST(test_netstat_order_one_family)
+{
+	netstat_order(1);
+	teardown();
+	setup();
+	netstat_order(300);
+}
 END_TEST
 
 Suite *
@@ -489,6 +506,7 @@ make_suite_report(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_tw_list_keeps_warned);
 	tcase_add_test(tc, test_netstat_order);
+	tcase_add_test(tc, test_netstat_order_one_family);
 	suite_add_tcase(s, tc);
 	return s;
 }
