@@ -57,6 +57,12 @@ struct trk_tw {
 	uint8_t		client_kside;
 };
 
+/* A heap entry: a record and its tw_due(), kept up to date by heap_fix(). */
+struct tw_hent {
+	int64_t		due;
+	struct trk_tw	*r;
+};
+
 struct clist {
 	struct conn	*head;
 	struct conn	*tail;
@@ -69,7 +75,7 @@ struct trk {
 	struct flowtab	*ft;
 	struct pool	*conns;		/* where every struct conn comes from */
 	struct pool	*tws;		/* and every struct trk_tw */
-	struct trk_tw	**heap;		/* min-heap on tw_due() */
+	struct tw_hent	*heap;		/* min-heap on tw_due() */
 	size_t		nheap;
 	size_t		capheap;
 	struct trk_stats st;
@@ -904,20 +910,25 @@ tw_due(const struct trk_tw *r)
 }
 
 static void
-heap_set(struct trk *t, size_t i, struct trk_tw *r)
+heap_set(struct trk *t, size_t i, struct tw_hent e)
 {
-	t->heap[i] = r;
-	r->heap_idx = (uint32_t)i;
+	t->heap[i] = e;
+	e.r->heap_idx = (uint32_t)i;
 }
 
-/* Restore the heap order around entry i after its key changed. */
+/*
+ * Restore the heap order around entry i after its record's deadlines
+ * changed.  The keys are in the heap itself: comparing them reads no
+ * record, which would be a cache miss each.
+ */
 static void
 heap_fix(struct trk *t, size_t i)
 {
-	struct trk_tw *r = t->heap[i];
+	struct tw_hent e = t->heap[i];
 	size_t j;
 
-	while (i > 0 && tw_due(t->heap[(i - 1) / 2]) > tw_due(r)) {
+	e.due = tw_due(e.r);
+	while (i > 0 && t->heap[(i - 1) / 2].due > e.due) {
 		heap_set(t, i, t->heap[(i - 1) / 2]);
 		i = (i - 1) / 2;
 	}
@@ -925,22 +936,21 @@ heap_fix(struct trk *t, size_t i)
 		j = 2 * i + 1;
 		if (j >= t->nheap)
 			break;
-		if (j + 1 < t->nheap && tw_due(t->heap[j + 1]) <
-		    tw_due(t->heap[j]))
+		if (j + 1 < t->nheap && t->heap[j + 1].due < t->heap[j].due)
 			j++;
-		if (tw_due(t->heap[j]) >= tw_due(r))
+		if (t->heap[j].due >= e.due)
 			break;
 		heap_set(t, i, t->heap[j]);
 		i = j;
 	}
-	heap_set(t, i, r);
-	due_by(t, tw_due(r));
+	heap_set(t, i, e);
+	due_by(t, e.due);
 }
 
 static bool
 heap_push(struct trk *t, struct trk_tw *r)
 {
-	struct trk_tw **v;
+	struct tw_hent *v, e = { 0, r };
 	size_t ncap;
 
 	if (t->nheap == t->capheap) {
@@ -950,7 +960,7 @@ heap_push(struct trk *t, struct trk_tw *r)
 		t->heap = v;
 		t->capheap = ncap;
 	}
-	heap_set(t, t->nheap++, r);
+	heap_set(t, t->nheap++, e);
 	heap_fix(t, t->nheap - 1);
 	return true;
 }
@@ -1021,7 +1031,8 @@ tw_expire(struct trk *t, int64_t now)
 	struct trk_tw *r;
 	int s;
 
-	while (t->nheap > 0 && tw_due(r = t->heap[0]) <= now) {
+	while (t->nheap > 0 && t->heap[0].due <= now) {
+		r = t->heap[0].r;
 		for (s = 0; s < 2; s++)
 			if (r->deadline[s] <= now)
 				tw_side_end(t, r, s, r->deadline[s]);
@@ -1156,7 +1167,7 @@ next_due(const struct trk *t)
 		if ((c = t->tl[k].head) != NULL &&
 		    (d = tl_due(t, c, k)) < due)
 			due = d;
-	if (t->nheap > 0 && (d = tw_due(t->heap[0])) < due)
+	if (t->nheap > 0 && (d = t->heap[0].due) < due)
 		due = d;
 	if ((c = t->lru.head) != NULL &&
 	    (d = c->last_seen + t->cfg->idle_ns) < due)
@@ -1406,10 +1417,10 @@ tw_finish(struct trk *t)
 	/* Records lie in heap order, all over memory: fetch them ahead. */
 	for (i = 0; i < t->nheap; i++) {
 		if (i + 8 < t->nheap)
-			__builtin_prefetch(t->heap[i + 8]);
+			__builtin_prefetch(t->heap[i + 8].r);
 		if (i + 4 < t->nheap)
-			__builtin_prefetch(&t->heap[i + 4]->slot->key);
-		r = t->heap[i];
+			__builtin_prefetch(&t->heap[i + 4].r->slot->key);
+		r = t->heap[i].r;
 		k = &r->slot->key;
 		for (s = 0; s < 2; s++) {
 			if (r->deadline[s] == TW_NONE || (t->cfg->at_set &&
@@ -1422,7 +1433,7 @@ tw_finish(struct trk *t)
 	}
 	if (!pool_drop(t->tws))
 		for (i = 0; i < t->nheap; i++)
-			pool_put(t->tws, t->heap[i]);
+			pool_put(t->tws, t->heap[i].r);
 	t->nheap = 0;
 	t->st.live -= t->st.tw_live;
 	t->st.tw_live = 0;
@@ -1482,7 +1493,7 @@ trk_foreach(struct trk *t, void (*fn)(void *, const struct conn *),
 	for (c = t->lru.head; c != NULL; c = c->lru_next)
 		fn(arg, c);
 	for (i = 0; tw != NULL && i < t->nheap; i++) {
-		r = t->heap[i];
+		r = t->heap[i].r;
 		k = &r->slot->key;
 		for (s = 0; s < 2; s++)
 			if (r->deadline[s] != TW_NONE)
