@@ -1155,6 +1155,23 @@ trk_trim(struct trk *t)
 	pool_trim(t->conns);
 }
 
+/*
+ * The connection after c on its timer list is the next to be written,
+ * now or at a coming run, and has not been touched since its last
+ * segment, seconds ago: fetch all of it while c is written.
+ */
+static void
+prefetch_next(const struct conn *c)
+{
+	const char *p = (const char *)c->tl_next;
+	size_t off;
+
+	if (p == NULL)
+		return;
+	for (off = 0; off < sizeof(*c); off += 64)
+		__builtin_prefetch(p + off);
+}
+
 /* The first deadline of every timer list, the heap and the tombstones. */
 static int64_t
 next_due(const struct trk *t)
@@ -1201,11 +1218,15 @@ trk_advance(struct trk *t, int64_t now)
 		retime(t, c);
 	}
 	while ((c = t->tl[TL_DONE].head) != NULL &&
-	    c->last_seen + t->cfg->linger_ns <= now)
+	    c->last_seen + t->cfg->linger_ns <= now) {
+		prefetch_next(c);
 		finish(t, c, TRK_END_CLOSED, c->last_seen + t->cfg->linger_ns);
+	}
 	while ((c = t->tl[TL_QUIET].head) != NULL &&
-	    c->last_seen + t->quiet_ns <= now)
+	    c->last_seen + t->quiet_ns <= now) {
+		prefetch_next(c);
 		compact(t, c, c->last_seen + t->quiet_ns);
+	}
 	while ((c = t->tl[TL_SYN].head) != NULL &&
 	    c->last_seen + t->cfg->syn_timeout_ns <= now) {
 		t->st.syn_timeouts++;
