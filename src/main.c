@@ -510,6 +510,7 @@ main(int argc, char **argv)
 	}
 
 	if (cfg.format != FMT_PACKETS) {
+		rpt_final_flush(rpt);
 		trk_finish(trk);
 		if (rpt_end(rpt, trk_stats(trk), agg, &pc) == -1) {
 			fprintf(stderr, "synfin: writing the report: %s\n",

@@ -29,15 +29,20 @@
  * The formatting thread.  Reading files, the engine hands finished
  * connections over through a ring (ring.c) instead of formatting them
  * itself, and a thread of the report's formats them in the same order,
- * so the output is the same byte for byte.  A formatted connection stays
- * in its slot until the engine's thread reuses the slot: only that
- * thread may give it back (trk_recycle()).  The thread frees what the
- * connection owns (timelines, RSTs, findings) right after formatting,
- * while those lines are in its cache; freed by the engine, each was a
- * cache miss there (1.6 % of a run's samples).  The ring bounds what is in
- * flight; the thread is woken for RPT_WAKE connections, not each one.
+ * so the output is the same byte for byte.  Only the engine's thread may
+ * give a formatted connection back (trk_recycle()): it does so for every
+ * slot the thread has passed, each time it hands a new one over.  The
+ * thread frees what the connection owns (timelines, RSTs, findings) right
+ * after formatting, while those lines are in its cache; freed by the
+ * engine, each was a cache miss there (1.6 % of a run's samples).  While
+ * the capture is read, RPT_LIMIT connections at most are in flight, so
+ * that memory follows the connections alive; at its end the engine hands
+ * over all that are left (tens of thousands) and the ring's RPT_RING
+ * slots let it go on to the summary while the thread formats them.  The
+ * thread is woken for RPT_WAKE connections, not each one.
  */
-#define RPT_RING	1024
+#define RPT_RING	65536
+#define RPT_LIMIT	1024
 #define RPT_WAKE	64
 
 struct rpt_slot {
@@ -49,6 +54,7 @@ struct rpt_worker {
 	pthread_t	tid;
 	struct ring	*ring;
 	struct trk	*t;
+	size_t		recycled;	/* slots given back to the engine */
 };
 
 struct rpt {
@@ -182,6 +188,7 @@ worker_start(struct rpt *r, struct trk *t)
 		free(w);
 		return false;
 	}
+	ring_set_limit(w->ring, RPT_LIMIT);
 	r->w = w;
 	if (pthread_create(&w->tid, NULL, worker_main, r) == 0) {
 		(void)pthread_setname_np(w->tid, "synfin-format");
@@ -216,6 +223,29 @@ worker_stop(struct rpt *r)
 	r->w = NULL;
 }
 
+/* Give back every connection the thread has formatted since the last. */
+static void
+recycle_formatted(struct rpt_worker *w)
+{
+	struct rpt_slot *sl;
+	size_t done = ring_consumed(w->ring);
+
+	for (; w->recycled < done; w->recycled++) {
+		sl = ring_slot_at(w->ring, w->recycled);
+		if (sl->c != NULL) {
+			trk_recycle(w->t, sl->c);
+			sl->c = NULL;
+		}
+	}
+}
+
+void
+rpt_final_flush(struct rpt *r)
+{
+	if (r->w != NULL)
+		ring_set_limit(r->w->ring, RPT_RING);
+}
+
 static void
 sink_take(void *arg, struct trk *t, struct conn *c, enum trk_end why)
 {
@@ -230,8 +260,8 @@ sink_take(void *arg, struct trk *t, struct conn *c, enum trk_end why)
 		return;
 	}
 	sl = ring_slot(r->w->ring);
-	if (sl->c != NULL)
-		trk_recycle(t, sl->c);	/* formatted a lap ago */
+	/* This slot's last connection is among them: the ring gave it back. */
+	recycle_formatted(r->w);
 	sl->c = c;
 	sl->why = why;
 	ring_push(r->w->ring);
@@ -1363,10 +1393,9 @@ hosts_sorted(const struct det_host_stat *v, size_t n)
 }
 
 static void
-text_summary(struct rpt *r, const struct trk_stats *ts,
+text_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
     const struct det_agg *agg, const struct rpt_counters *pc)
 {
-	struct sbuf *b = &r->b;
 	const struct det_host_stat *hv;
 	const struct det_tw_stat *tv;
 	const struct det_cw_stat *cv;
@@ -1488,10 +1517,9 @@ text_summary(struct rpt *r, const struct trk_stats *ts,
 }
 
 static void
-json_summary(struct rpt *r, const struct trk_stats *ts,
+json_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
     const struct det_agg *agg, const struct rpt_counters *pc)
 {
-	struct sbuf *b = &r->b;
 	const struct det_summary *s = det_agg_summary(agg);
 	const struct det_host_stat *hv;
 	const struct det_tw_stat *tv;
@@ -1658,7 +1686,7 @@ rpt_end(struct rpt *r, const struct trk_stats *ts, const struct det_agg *agg,
 	worker_stop(r);
 	switch (r->cfg->format) {
 	case FMT_JSON:
-		json_summary(r, ts, agg, pc);
+		json_summary(r, &r->b, ts, agg, pc);
 		if (sb_flush(&r->b, r->out) == -1)
 			r->err = 1;
 		break;
@@ -1673,7 +1701,7 @@ rpt_end(struct rpt *r, const struct trk_stats *ts, const struct det_agg *agg,
 		} else {
 			text_header(r, agg, false);
 		}
-		text_summary(r, ts, agg, pc);
+		text_summary(r, &r->b, ts, agg, pc);
 		if (sb_flush(&r->b, r->out) == -1)
 			r->err = 1;
 		break;

@@ -37,6 +37,11 @@ struct rpt	*rpt_new(const struct sf_config *cfg, FILE *out);
 void		rpt_free(struct rpt *r);
 /* The sink to hand to trk_new(). */
 void		rpt_sink(struct rpt *r, struct trk_sink *sink);
+/*
+ * The capture is over: the engine will hand over every connection still
+ * open at once (trk_finish()); let them all wait to be formatted.
+ */
+void		rpt_final_flush(struct rpt *r);
 /* Write the end of the report (summary, netstat view). */
 int		rpt_end(struct rpt *r, const struct trk_stats *ts,
 		    const struct det_agg *agg, const struct rpt_counters *pc);

@@ -35,6 +35,7 @@ struct ring {
 	size_t		nslots;
 	size_t		size;
 	size_t		wake;
+	atomic_size_t	limit;		/* slots in flight at most */
 	unsigned char	*slots;
 	atomic_bool	closed;
 	/* The producer's line. */
@@ -64,6 +65,7 @@ ring_new(size_t nslots, size_t size, size_t wake)
 	r->nslots = nslots;
 	r->size = size;
 	r->wake = wake == 0 ? 1 : wake > nslots ? nslots : wake;
+	atomic_init(&r->limit, nslots);
 	if ((r->slots = calloc(nslots, size)) == NULL)
 		goto fail_slots;
 	if (pthread_mutex_init(&r->mu, NULL) != 0)
@@ -108,19 +110,43 @@ ring_size(const struct ring *r)
 	return r->nslots;
 }
 
+void
+ring_set_limit(struct ring *r, size_t limit)
+{
+	if (limit == 0)
+		limit = 1;
+	atomic_store_explicit(&r->limit, limit > r->nslots ? r->nslots :
+	    limit, memory_order_relaxed);
+}
+
+size_t
+ring_consumed(struct ring *r)
+{
+	return atomic_load_explicit(&r->tail, memory_order_acquire);
+}
+
+/* Free slots that wake a blocked producer: wake, or all under a limit. */
+static size_t
+room_wake(const struct ring *r, size_t lim)
+{
+	return r->wake < lim ? r->wake : lim;
+}
+
 void *
 ring_slot(struct ring *r)
 {
 	size_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
+	size_t lim = atomic_load_explicit(&r->limit, memory_order_relaxed);
 
-	if (h - r->tail_seen == r->nslots) {
+	if (h - r->tail_seen >= lim) {
 		r->tail_seen = atomic_load_explicit(&r->tail,
 		    memory_order_acquire);
-		if (h - r->tail_seen == r->nslots) {
+		if (h - r->tail_seen >= lim) {
 			pthread_mutex_lock(&r->mu);
 			atomic_store(&r->blocked, true);
 			/* Woken for wake free slots, as the consumer is. */
-			while (h - atomic_load(&r->tail) > r->nslots - r->wake)
+			while (h - atomic_load(&r->tail) >
+			    lim - room_wake(r, lim))
 				pthread_cond_wait(&r->room, &r->mu);
 			atomic_store(&r->blocked, false);
 			pthread_mutex_unlock(&r->mu);
@@ -135,11 +161,13 @@ void
 ring_push(struct ring *r)
 {
 	size_t h = atomic_load_explicit(&r->head, memory_order_relaxed) + 1;
+	size_t lim = atomic_load_explicit(&r->limit, memory_order_relaxed);
 
+	/* A batch is wake slots, or all that the limit lets in. */
 	atomic_store(&r->head, h);
 	if (atomic_load(&r->asleep) &&
 	    h - atomic_load_explicit(&r->tail, memory_order_relaxed) >=
-	    r->wake) {
+	    room_wake(r, lim)) {
 		pthread_mutex_lock(&r->mu);
 		pthread_cond_signal(&r->more);
 		pthread_mutex_unlock(&r->mu);
@@ -186,11 +214,12 @@ void
 ring_pop(struct ring *r, size_t n)
 {
 	size_t t = atomic_load_explicit(&r->tail, memory_order_relaxed) + n;
+	size_t lim = atomic_load_explicit(&r->limit, memory_order_relaxed);
 
 	atomic_store(&r->tail, t);
 	if (atomic_load(&r->blocked) &&
 	    atomic_load_explicit(&r->head, memory_order_relaxed) - t <=
-	    r->nslots - r->wake) {
+	    lim - room_wake(r, lim)) {
 		pthread_mutex_lock(&r->mu);
 		pthread_cond_signal(&r->room);
 		pthread_mutex_unlock(&r->mu);

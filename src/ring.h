@@ -27,6 +27,14 @@ void		ring_free(struct ring *r);
  * find there what it gave away then.
  */
 void		*ring_slot(struct ring *r);
+/*
+ * Producer: at most limit slots in flight from now on (1 to nslots; a new
+ * ring has nslots), so that a large ring can be kept mostly unused.  Both
+ * wake thresholds are held to it.
+ */
+void		ring_set_limit(struct ring *r, size_t limit);
+/* Producer: how many slots the consumer has given back in all. */
+size_t		ring_consumed(struct ring *r);
 /* Producer: hand the slot from ring_slot() over. */
 void		ring_push(struct ring *r);
 /* Producer: nothing more will come. */

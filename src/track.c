@@ -1471,15 +1471,18 @@ trk_finish(struct trk *t)
 	int64_t end = t->clock > t->st.last_ts ? t->clock : t->st.last_ts;
 
 	trk_advance(t, end);
-	tw_finish(t);
-	n = (size_t)t->st.live;		/* every live connection is on the LRU */
-	if (n == 0)
+	/* Every live connection but the compact records is on the LRU. */
+	n = (size_t)(t->st.live - t->st.tw_live);
+	if (n == 0) {
+		tw_finish(t);
 		return;
+	}
 	if ((v = malloc(n * sizeof(*v))) == NULL) {
 		t->st.alloc_failures++;
 		while ((c = t->lru.head) != NULL)
 			finish(t, c, both_closed(c) ? TRK_END_CLOSED :
 			    TRK_END_CAPTURE, end);
+		tw_finish(t);
 		return;
 	}
 	for (i = 0, c = t->lru.head; c != NULL && i < n; c = c->lru_next, i++) {
@@ -1487,16 +1490,20 @@ trk_finish(struct trk *t)
 		v[i].c = c;
 		c->slot = NULL;
 	}
-	/*
-	 * No segment comes any more, so no lookup: the table goes before the
-	 * connections, and its memory is there again for the summary's.
-	 */
-	flow_clear(t->ft);
 	n = i;
 	qsort(v, n, sizeof(*v), cmp_id);
 	for (i = 0; i < n; i++)
 		finish(t, v[i].c, both_closed(v[i].c) ? TRK_END_CLOSED :
 		    TRK_END_CAPTURE, end);
+	/*
+	 * The compact records' holders go to the netstat view while the
+	 * formatting thread writes the connections just handed over (the
+	 * report let them all wait: rpt_final_flush()).  No segment comes
+	 * any more, so no lookup: then the table, which holds the records'
+	 * keys, goes, and its memory is there again for the summary's.
+	 */
+	tw_finish(t);
+	flow_clear(t->ft);
 	free(v);
 	trk_trim(t);	/* a no-op while a sink still holds some */
 }

@@ -52,7 +52,7 @@ producer(void *arg)
 }
 
 static void
-run(size_t nslots, size_t wake, size_t take)
+run_limited(size_t nslots, size_t limit, size_t wake, size_t take)
 {
 	struct prod p = { NULL, 0, 0 };
 	pthread_t tid;
@@ -62,9 +62,10 @@ run(size_t nslots, size_t wake, size_t take)
 
 	p.r = ring_new(nslots, sizeof(struct slot), wake);
 	ck_assert_ptr_nonnull(p.r);
+	ring_set_limit(p.r, limit);
 	ck_assert_int_eq(pthread_create(&tid, NULL, producer, &p), 0);
 	while ((n = ring_wait(p.r)) > 0) {
-		ck_assert_uint_le(n, nslots);
+		ck_assert_uint_le(n, limit);
 		if (n > take)
 			n = take;
 		for (i = 0; i < n; i++) {
@@ -78,7 +79,14 @@ run(size_t nslots, size_t wake, size_t take)
 	ck_assert_uint_eq(want, N + 1);
 	ck_assert_uint_eq(p.reused, N - nslots);
 	ck_assert_int_eq(p.bad, 0);
+	ck_assert_uint_eq(ring_consumed(p.r), N);
 	ring_free(p.r);
+}
+
+static void
+run(size_t nslots, size_t wake, size_t take)
+{
+	run_limited(nslots, nslots, wake, take);
 }
 
 /* Consumer takes one slot at a time; a wake-up per slot. */
@@ -157,6 +165,17 @@ START_TEST(test_producer_woken_for_wake)
 }
 END_TEST
 
+/*
+ * A limit below the size: never more slots in flight, every slot of the
+ * ring still used in turn, and a wake threshold above the limit clamped.
+ */
+START_TEST(test_limit)
+{
+	run_limited(64, 8, 4, SIZE_MAX);
+	run_limited(64, 3, 16, 2);
+}
+END_TEST
+
 /* Closed with slots still in it: they are consumed first. */
 START_TEST(test_close_drains)
 {
@@ -190,6 +209,7 @@ make_suite_ring(void)
 	tcase_add_test(tc, test_wake_clamped);
 	tcase_add_test(tc, test_take_below_wake);
 	tcase_add_test(tc, test_producer_woken_for_wake);
+	tcase_add_test(tc, test_limit);
 	tcase_add_test(tc, test_close_drains);
 	suite_add_tcase(s, tc);
 	return s;
