@@ -1683,10 +1683,25 @@ int
 rpt_end(struct rpt *r, const struct trk_stats *ts, const struct det_agg *agg,
     const struct rpt_counters *pc)
 {
+	enum sf_format fmt = r->cfg->format;
+	bool early = r->w != NULL && (fmt == FMT_JSON || fmt == FMT_TEXT);
+	struct sbuf sum;
+
+	/*
+	 * The summary reads only the engine's counts, complete once the
+	 * capture is finished: with a formatting thread it is made while the
+	 * thread writes the last connections, and written after them.
+	 */
+	sb_init(&sum);
+	if (early && fmt == FMT_JSON)
+		json_summary(r, &sum, ts, agg, pc);
+	else if (early)
+		text_summary(r, &sum, ts, agg, pc);
 	worker_stop(r);
-	switch (r->cfg->format) {
+	switch (fmt) {
 	case FMT_JSON:
-		json_summary(r, &r->b, ts, agg, pc);
+		if (!early)
+			json_summary(r, &r->b, ts, agg, pc);
 		if (sb_flush(&r->b, r->out) == -1)
 			r->err = 1;
 		break;
@@ -1701,7 +1716,8 @@ rpt_end(struct rpt *r, const struct trk_stats *ts, const struct det_agg *agg,
 		} else {
 			text_header(r, agg, false);
 		}
-		text_summary(r, &r->b, ts, agg, pc);
+		if (!early)
+			text_summary(r, &r->b, ts, agg, pc);
 		if (sb_flush(&r->b, r->out) == -1)
 			r->err = 1;
 		break;
@@ -1713,6 +1729,9 @@ rpt_end(struct rpt *r, const struct trk_stats *ts, const struct det_agg *agg,
 	default:
 		break;
 	}
+	if (early && sb_flush(&sum, r->out) == -1)
+		r->err = 1;
+	sb_free(&sum);
 	if (fflush(r->out) != 0)
 		r->err = 1;
 	return r->err ? -1 : 0;
