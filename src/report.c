@@ -1304,8 +1304,9 @@ host_key_byte(const struct host_key *k, unsigned b)
 /*
  * Sort by (af, hi, lo): a least significant byte first radix sort,
  * over only the bytes in which the keys differ (a few, when one family
- * is sorted at a time as hosts_sorted() does).  A netstat view has a record per
- * host, tens of thousands on a busy capture; qsort() took 30 ms there.
+ * is sorted at a time as hosts_sorted() does).  A netstat view has a
+ * record per host, tens of thousands on a busy capture; qsort() took
+ * 30 ms there.
  */
 static void
 host_keys_sort(struct host_key *k, struct host_key *tmp, size_t n)
@@ -1684,24 +1685,21 @@ rpt_end(struct rpt *r, const struct trk_stats *ts, const struct det_agg *agg,
     const struct rpt_counters *pc)
 {
 	enum sf_format fmt = r->cfg->format;
-	bool early = r->w != NULL && (fmt == FMT_JSON || fmt == FMT_TEXT);
 	struct sbuf sum;
 
 	/*
 	 * The summary reads only the engine's counts, complete once the
-	 * capture is finished: with a formatting thread it is made while the
-	 * thread writes the last connections, and written after them.
+	 * capture is finished: it is made while the formatting thread (if
+	 * any) writes the last connections, and written after them.
 	 */
 	sb_init(&sum);
-	if (early && fmt == FMT_JSON)
+	if (fmt == FMT_JSON)
 		json_summary(r, &sum, ts, agg, pc);
-	else if (early)
+	else if (fmt == FMT_TEXT)
 		text_summary(r, &sum, ts, agg, pc);
 	worker_stop(r);
 	switch (fmt) {
 	case FMT_JSON:
-		if (!early)
-			json_summary(r, &r->b, ts, agg, pc);
 		if (sb_flush(&r->b, r->out) == -1)
 			r->err = 1;
 		break;
@@ -1716,8 +1714,6 @@ rpt_end(struct rpt *r, const struct trk_stats *ts, const struct det_agg *agg,
 		} else {
 			text_header(r, agg, false);
 		}
-		if (!early)
-			text_summary(r, &r->b, ts, agg, pc);
 		if (sb_flush(&r->b, r->out) == -1)
 			r->err = 1;
 		break;
@@ -1729,7 +1725,7 @@ rpt_end(struct rpt *r, const struct trk_stats *ts, const struct det_agg *agg,
 	default:
 		break;
 	}
-	if (early && sb_flush(&sum, r->out) == -1)
+	if (sb_flush(&sum, r->out) == -1)
 		r->err = 1;
 	sb_free(&sum);
 	if (fflush(r->out) != 0)

@@ -117,6 +117,14 @@ due_by(struct trk *t, int64_t at)
 		t->due = at;
 }
 
+/* Keep slot as a tombstone until until, which trk_advance() then owes. */
+static void
+tomb(struct trk *t, struct flow_slot *slot, int64_t until)
+{
+	flow_tomb(t->ft, slot, until);
+	due_by(t, until);
+}
+
 /*
  * The lists are in the order segments came, their deadlines in capture
  * time: with timestamps out of order the entry that becomes first may be
@@ -759,7 +767,6 @@ apply_events(struct trk *t, struct conn *c, int side,
 			if (r->state == FSM_ST_TIME_WAIT && ev->fin_retransmit) {
 				/* RFC 9293 3.10.7.4: restart the 2*MSL timer. */
 				r->tw_deadline = now + 2 * t->cfg->msl_ns;
-				due_by(t, r->tw_deadline);
 				tl_append(t, c, TL_TW);
 				continue;
 			}
@@ -871,8 +878,7 @@ finish(struct trk *t, struct conn *c, enum trk_end why, int64_t at)
 	tl_unlink(t, c);
 	if (slot != NULL && slot->conn == c) {
 		slot->conn = NULL;
-		flow_tomb(t->ft, slot, at + 2 * t->cfg->msl_ns);
-		due_by(t, at + 2 * t->cfg->msl_ns);
+		tomb(t, slot, at + 2 * t->cfg->msl_ns);
 	}
 	c->slot = NULL;
 	if (why == TRK_END_SUPERSEDED || why == TRK_END_EVICTED)
@@ -1015,10 +1021,8 @@ tw_free(struct trk *t, struct trk_tw *r, int64_t at)
 	heap_remove(t, r);
 	slot->tw = NULL;
 	/* Its tombstone outlives it (finish() made it for 2*MSL after). */
-	if (slot->tomb_until == 0) {
-		flow_tomb(t->ft, slot, at);
-		due_by(t, at);
-	}
+	if (slot->tomb_until == 0)
+		tomb(t, slot, at);
 	pool_put(t->tws, r);
 	t->st.tw_live--;
 	t->st.live--;
@@ -1130,8 +1134,7 @@ tw_segment(struct trk *t, struct trk_tw *r, const struct dec_seg *seg,
 		t->st.anomaly[TRK_AN_FIN_RETRANSMIT]++;
 		r->deadline[!side] = now + 2 * t->cfg->msl_ns;
 		heap_fix(t, r->heap_idx);
-		flow_tomb(t->ft, r->slot, now + 2 * t->cfg->msl_ns);
-		due_by(t, now + 2 * t->cfg->msl_ns);
+		tomb(t, r->slot, now + 2 * t->cfg->msl_ns);
 	}
 	return false;
 }
@@ -1473,28 +1476,26 @@ trk_finish(struct trk *t)
 	trk_advance(t, end);
 	/* Every live connection but the compact records is on the LRU. */
 	n = (size_t)(t->st.live - t->st.tw_live);
-	if (n == 0) {
-		tw_finish(t);
-		return;
-	}
-	if ((v = malloc(n * sizeof(*v))) == NULL) {
+	v = n > 0 ? malloc(n * sizeof(*v)) : NULL;
+	if (v == NULL && n > 0) {
 		t->st.alloc_failures++;
 		while ((c = t->lru.head) != NULL)
 			finish(t, c, both_closed(c) ? TRK_END_CLOSED :
 			    TRK_END_CAPTURE, end);
-		tw_finish(t);
-		return;
 	}
-	for (i = 0, c = t->lru.head; c != NULL && i < n; c = c->lru_next, i++) {
-		v[i].id = c->id;
-		v[i].c = c;
-		c->slot = NULL;
+	if (v != NULL) {
+		for (i = 0, c = t->lru.head; c != NULL && i < n;
+		    c = c->lru_next, i++) {
+			v[i].id = c->id;
+			v[i].c = c;
+			c->slot = NULL;
+		}
+		n = i;
+		qsort(v, n, sizeof(*v), cmp_id);
+		for (i = 0; i < n; i++)
+			finish(t, v[i].c, both_closed(v[i].c) ?
+			    TRK_END_CLOSED : TRK_END_CAPTURE, end);
 	}
-	n = i;
-	qsort(v, n, sizeof(*v), cmp_id);
-	for (i = 0; i < n; i++)
-		finish(t, v[i].c, both_closed(v[i].c) ? TRK_END_CLOSED :
-		    TRK_END_CAPTURE, end);
 	/*
 	 * The compact records' holders go to the netstat view while the
 	 * formatting thread writes the connections just handed over (the
