@@ -15,7 +15,7 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 no() { n=$((n + 1)); echo "not ok $n - $1"; fail=$((fail + 1)); }
 check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
 
-echo "1..33"
+echo "1..36"
 "$SYNFIN" --help >"$tmp/o" 2>&1; check "--help exits 0" "[ $? -eq 0 ] && grep -q usage: $tmp/o"
 "$SYNFIN" --version >"$tmp/o" 2>&1; check "--version" "[ $? -eq 0 ] && grep -q '^synfin ' $tmp/o"
 "$SYNFIN" --bogus >"$tmp/o" 2>&1; check "unknown option exits 1" "[ $? -eq 1 ]"
@@ -68,6 +68,16 @@ check "- reads stdin" "grep -q '\"connections\":1' $tmp/o"
 check "several files" "grep -q '\"connections\":2' $tmp/o"
 "$SYNFIN" --packets -c 3 "$P/client-close.pcap" >"$tmp/o" 2>&1
 check "-c COUNT stops" "[ \$(wc -l <$tmp/o) -eq 3 ]"
+# The reading thread fills batches of 256 segments: a count inside a
+# batch, at its end, and past the file, each as --threads 1 reads it.
+for c in 700 512 99999; do
+	"$SYNFIN" --json -c $c "$P/tw-burst.pcap" >"$tmp/o" 2>&1
+	"$SYNFIN" --json --threads 1 -c $c "$P/tw-burst.pcap" >"$tmp/o1" 2>&1
+	want=$c
+	[ $c -eq 99999 ] && want=$(grep -o '"packets":[0-9]*' "$tmp/o1" | tail -1 | cut -d: -f2)
+	check "-c $c with the reading thread: $want packets, as --threads 1" \
+	    "cmp -s $tmp/o $tmp/o1 && grep -q '\"type\":\"summary\",\"connections\":[0-9]*,\"packets\":$want,' $tmp/o"
+done
 "$SYNFIN" --json "$P/client-close.pcap" >"$tmp/o" 2>&1
 check "JSON: every line parses" "! command -v jq >/dev/null || jq -e . $tmp/o >/dev/null"
 if command -v jq >/dev/null 2>&1; then
