@@ -837,6 +837,22 @@ apply(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
 	if (t->cfg->format == FMT_ZEEK || t->cfg->format == FMT_ZEEK_JSON)
 		zk_update(c, side, seg);
 	handshake_facts(t, c, side, seg);
+	/*
+	 * Most segments carry no SYN, FIN or RST, to a peer that has sent
+	 * no FIN and does not wait for the ACK of its SYN: fsm_classify()
+	 * makes one event of them, SND_ACK, which changes nothing in most
+	 * states of the sender.  Then there is no state machine to run.
+	 */
+	if (!(seg->flags & (DEC_TH_SYN | DEC_TH_FIN | DEC_TH_RST)) &&
+	    !c->ep[!side].fin_seen &&
+	    c->ep[!side].state != FSM_ST_SYN_RECEIVED &&
+	    fsm_lookup((enum fsm_state)s->state, FSM_EV_SND_ACK) ==
+	    FSM_ST_SAME) {
+		s->last_flags = seg->flags;
+		s->last_data = seg->paylen > 0;
+		retime(t, c);
+		return;
+	}
 	fs.flags = seg->flags;
 	fs.seq = seg->seq;
 	fs.ack = seg->ack;
