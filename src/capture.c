@@ -4,9 +4,9 @@
  *
  * A savefile is read with pcap_dispatch(), many records a call: it
  * returns 0 at the end of the file and PCAP_ERROR with text for a damaged
- * record; each maps to its own outcome.  A file cut off mid-record is reported with the number of the
- * packet that could not be read, and everything before it has been fed
- * to the analysis already.
+ * record; each maps to its own outcome.  A file cut off mid-record is
+ * reported with the number of the packet that could not be read, and
+ * everything before it has been fed to the analysis already.
  *
  * A live interface is opened with pcap_create() and the pcap_set_*()
  * calls, in immediate mode, and read without blocking: the loop polls

@@ -817,8 +817,26 @@ fin_ack_lost(struct trk *t, struct conn *c, int side, int64_t now)
 	e->t_fin_ack = 0;
 }
 
+/*
+ * Most segments carry no SYN, FIN or RST, to a peer that has sent no FIN
+ * and does not wait for the ACK of its SYN: fsm_classify() makes one
+ * event of them, SND_ACK, which changes nothing in most states of the
+ * sender.  Then there is no state machine to run.
+ */
+static bool
+moves_nothing(const struct conn *c, int side, const struct dec_seg *seg)
+{
+	const struct conn_ep *r = &c->ep[!side];
+
+	return !(seg->flags & (DEC_TH_SYN | DEC_TH_FIN | DEC_TH_RST)) &&
+	    !r->fin_seen && r->state != FSM_ST_SYN_RECEIVED &&
+	    fsm_lookup((enum fsm_state)c->ep[side].state, FSM_EV_SND_ACK) ==
+	    FSM_ST_SAME;
+}
+
+/* The state machine, for a segment sent by side. */
 static void
-apply(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
+run_fsm(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
     uint64_t pkt)
 {
 	struct conn_ep *s = &c->ep[side];
@@ -827,32 +845,6 @@ apply(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
 	struct fsm_seg fs;
 	bool rst_ok = true;
 
-	lru_unlink(t, c);
-	lru_append(t, c);
-	if (c->tl_which == TL_QUIET || c->tl_which == TL_SYN)
-		tl_unlink(t, c);
-	if (both_closed(c))
-		t->st.anomaly[TRK_AN_SEG_AFTER_CLOSE]++;
-	account(t, c, side, seg);
-	if (t->cfg->format == FMT_ZEEK || t->cfg->format == FMT_ZEEK_JSON)
-		zk_update(c, side, seg);
-	handshake_facts(t, c, side, seg);
-	/*
-	 * Most segments carry no SYN, FIN or RST, to a peer that has sent
-	 * no FIN and does not wait for the ACK of its SYN: fsm_classify()
-	 * makes one event of them, SND_ACK, which changes nothing in most
-	 * states of the sender.  Then there is no state machine to run.
-	 */
-	if (!(seg->flags & (DEC_TH_SYN | DEC_TH_FIN | DEC_TH_RST)) &&
-	    !c->ep[!side].fin_seen &&
-	    c->ep[!side].state != FSM_ST_SYN_RECEIVED &&
-	    fsm_lookup((enum fsm_state)s->state, FSM_EV_SND_ACK) ==
-	    FSM_ST_SAME) {
-		s->last_flags = seg->flags;
-		s->last_data = seg->paylen > 0;
-		retime(t, c);
-		return;
-	}
 	fs.flags = seg->flags;
 	fs.seq = seg->seq;
 	fs.ack = seg->ack;
@@ -877,6 +869,26 @@ apply(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
 		}
 	}
 	apply_events(t, c, side, seg, pkt, &ev, rst_ok);
+}
+
+static void
+apply(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
+    uint64_t pkt)
+{
+	struct conn_ep *s = &c->ep[side];
+
+	lru_unlink(t, c);
+	lru_append(t, c);
+	if (c->tl_which == TL_QUIET || c->tl_which == TL_SYN)
+		tl_unlink(t, c);
+	if (both_closed(c))
+		t->st.anomaly[TRK_AN_SEG_AFTER_CLOSE]++;
+	account(t, c, side, seg);
+	if (t->cfg->format == FMT_ZEEK || t->cfg->format == FMT_ZEEK_JSON)
+		zk_update(c, side, seg);
+	handshake_facts(t, c, side, seg);
+	if (!moves_nothing(c, side, seg))
+		run_fsm(t, c, side, seg, pkt);
 	s->last_flags = seg->flags;
 	s->last_data = seg->paylen > 0;
 	retime(t, c);
