@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "cfg.h"
 #include "detect.h"
 
@@ -36,7 +37,8 @@ struct amap {
 	size_t		reclen;		/* record size; key is its prefix */
 	size_t		max;		/* most records kept, 0 = no cap */
 	uint64_t	untracked;	/* keys refused because of max */
-	size_t		n, cap;
+	size_t		n, cap;		/* records, and room in the index */
+	size_t		reccap;		/* room in recs (cap, or more) */
 	unsigned char	*recs;
 	size_t		nslots;		/* power of two, 2 * cap */
 	struct amap_slot *slots;
@@ -80,10 +82,14 @@ amap_grow(struct amap *m)
 
 	if (ncap >= UINT32_MAX)
 		return false;
-	if ((r = realloc(m->recs, ncap * m->reclen)) == NULL)
-		return false;
-	m->recs = r;
-	if ((sl = calloc(nslots, sizeof(*sl))) == NULL)
+	if (m->reccap < ncap) {
+		if ((r = big_realloc(m->recs, m->reccap * m->reclen,
+		    ncap * m->reclen)) == NULL)
+			return false;
+		m->recs = r;
+		m->reccap = ncap;
+	}
+	if ((sl = big_calloc(nslots * sizeof(*sl))) == NULL)
 		return false;
 	for (i = 0; i < m->nslots; i++) {
 		if (m->slots[i].idx == 0)
@@ -93,7 +99,7 @@ amap_grow(struct amap *m)
 			;
 		sl[b] = m->slots[i];
 	}
-	free(m->slots);
+	big_free(m->slots, m->nslots * sizeof(*m->slots));
 	m->slots = sl;
 	m->nslots = nslots;
 	m->cap = ncap;
@@ -205,8 +211,8 @@ amap_get(struct amap *m, const void *key)
 static void
 amap_free(struct amap *m)
 {
-	free(m->recs);
-	free(m->slots);
+	big_free(m->recs, m->reccap * m->reclen);
+	big_free(m->slots, m->nslots * sizeof(*m->slots));
 }
 
 /* ---- records ---- */

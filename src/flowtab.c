@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "flowtab.h"
 #include "pool.h"
 
@@ -126,10 +127,10 @@ flow_new(size_t initial)
 		n <<= 1;
 	if ((ft = calloc(1, sizeof(*ft))) == NULL)
 		return NULL;
-	if ((ft->tab[0] = calloc(n, sizeof(*ft->tab[0]))) == NULL ||
+	if ((ft->tab[0] = big_calloc(n * sizeof(*ft->tab[0]))) == NULL ||
 	    (ft->slots = pool_new(sizeof(struct flow_slot),
 	    _Alignof(struct flow_slot))) == NULL) {
-		free(ft->tab[0]);
+		big_free(ft->tab[0], n * sizeof(*ft->tab[0]));
 		free(ft);
 		return NULL;
 	}
@@ -179,8 +180,8 @@ flow_free(struct flowtab *ft)
 	if (ft == NULL)
 		return;
 	flow_clear(ft);
-	free(ft->tab[0]);
-	free(ft->tab[1]);
+	big_free(ft->tab[0], ft->size[0] * sizeof(*ft->tab[0]));
+	big_free(ft->tab[1], ft->size[1] * sizeof(*ft->tab[1]));
 	pool_free(ft->slots);
 	free(ft);
 }
@@ -193,7 +194,7 @@ rehash_step(struct flowtab *ft, size_t n)
 
 	while (n-- > 0 && ft->size[1] != 0) {
 		if (ft->rehash_idx >= ft->size[0]) {
-			free(ft->tab[0]);
+			big_free(ft->tab[0], ft->size[0] * sizeof(*ft->tab[0]));
 			ft->tab[0] = ft->tab[1];
 			ft->size[0] = ft->size[1];
 			ft->tab[1] = NULL;
@@ -267,7 +268,7 @@ flow_insert(struct flowtab *ft, const struct flow_key *key, uint32_t hash)
 	int t;
 
 	if (ft->size[1] == 0 && ft->used >= ft->size[0] - ft->size[0] / 4) {
-		ft->tab[1] = calloc(ft->size[0] * 2, sizeof(*ft->tab[1]));
+		ft->tab[1] = big_calloc(ft->size[0] * 2 * sizeof(*ft->tab[1]));
 		if (ft->tab[1] != NULL) {
 			ft->size[1] = ft->size[0] * 2;
 			ft->rehash_idx = 0;

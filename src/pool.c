@@ -5,12 +5,11 @@
  * goes on a LIFO free list, reused before the chunk is cut further.
  * Compared with one malloc() per connection there is no per-object
  * header and no fragmentation from the variable-size allocations that
- * come and go in between.  The chunks are not advised to be huge pages:
- * measured, the kernel's synchronous compaction and 2 MiB clears on the
- * engine's thread cost more than the TLB misses they save.  Chunks are only
- * given back by pool_trim() once every object is back, or pool_free(),
- * so the pool's size follows the peak number of objects alive, not the
- * number ever made.
+ * come and go in between.  Each chunk is advised to be a huge page (see
+ * huge_hint()): one page fault and one TLB entry per 2 MiB.  Chunks are
+ * only given back by pool_trim() once every object is back, or
+ * pool_free(), so the pool's size follows the peak number of objects
+ * alive, not the number ever made.
  *
  * Under AddressSanitizer every object is its own calloc()/free(), so
  * that use after free and leaks are still caught per object.

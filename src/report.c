@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bigmem.h"
 #include "cfg.h"
 #include "detect.h"
 #include "report.h"
@@ -1359,7 +1360,7 @@ host_key_set(struct host_key *k, const struct det_host_stat *h, size_t i)
 	k->af = h->af;
 	k->idx = (uint32_t)i;
 }
-
+/* The hosts sorted as cmp_host() orders them; big_free() it, n of them. */
 /* The hosts sorted as cmp_host() orders them. */
 static struct det_host_stat *
 hosts_sorted(const struct det_host_stat *v, size_t n)
@@ -1368,9 +1369,9 @@ hosts_sorted(const struct det_host_stat *v, size_t n)
 	struct host_key *k;
 	size_t i, j, n4;
 
-	if (n == 0 || (p = malloc(n * sizeof(*p))) == NULL)
+	if (n == 0 || (p = big_calloc(n * sizeof(*p))) == NULL)
 		return NULL;
-	if ((k = malloc(2 * n * sizeof(*k))) == NULL) {
+	if ((k = big_calloc(2 * n * sizeof(*k))) == NULL) {
 		memcpy(p, v, n * sizeof(*p));
 		qsort(p, n, sizeof(*p), cmp_host);
 		return p;
@@ -1389,7 +1390,7 @@ hosts_sorted(const struct det_host_stat *v, size_t n)
 	host_keys_sort(k + n4, k + n + n4, n - n4);
 	for (i = 0; i < n; i++)
 		p[i] = v[k[i].idx];
-	free(k);
+	big_free(k, 2 * n * sizeof(*k));
 	return p;
 }
 
@@ -1511,7 +1512,7 @@ text_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 			}
 			sb_putc(b, '\n');
 		}
-		free(hs);
+		big_free(hs, n * sizeof(*hs));
 	} else {
 		sb_puts(b, "  (no open connections)\n");
 	}
@@ -1669,7 +1670,7 @@ json_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 			}
 			sb_putc(b, '}');
 		}
-		free(hs);
+		big_free(hs, n * sizeof(*hs));
 	}
 	sb_puts(b, "}");
 	if (pc->live)

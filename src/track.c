@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "cfg.h"
 #include "conn.h"
 #include "detect.h"
@@ -989,7 +990,8 @@ heap_push(struct trk *t, struct trk_tw *r)
 
 	if (t->nheap == t->capheap) {
 		ncap = t->capheap == 0 ? 1024 : t->capheap * 2;
-		if ((v = realloc(t->heap, ncap * sizeof(*v))) == NULL)
+		if ((v = big_realloc(t->heap, t->capheap * sizeof(*v),
+		    ncap * sizeof(*v))) == NULL)
 			return false;
 		t->heap = v;
 		t->capheap = ncap;
@@ -1329,7 +1331,7 @@ trk_free(struct trk *t)
 	}
 	pool_free(t->conns);
 	pool_free(t->tws);
-	free(t->heap);
+	big_free(t->heap, t->capheap * sizeof(*t->heap));
 	flow_free(t->ft);
 	free(t);
 }

@@ -12,5 +12,6 @@ Suite	*make_suite_zeek(void);
 Suite	*make_suite_ring(void);
 Suite	*make_suite_report(void);
 Suite	*make_suite_sbuf(void);
+Suite	*make_suite_bigmem(void);
 
 #endif
