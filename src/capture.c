@@ -257,10 +257,11 @@ struct cap_batch {
 	struct cap_item	it[CAP_BATCH];
 };
 
-/* Segments ahead of the engine whose lookups are warmed (stages 0-2). */
+/* Segments ahead of the engine whose lookups are warmed (stages 0-3). */
 #define CAP_AHEAD0	12
 #define CAP_AHEAD1	8
 #define CAP_AHEAD2	4
+#define CAP_AHEAD3	2
 
 /*
  * The reading thread counts packets in counters of its own, on cache
@@ -350,6 +351,8 @@ feed_batch(struct trk *t, const struct cap_batch *b)
 			trk_prefetch(t, it[k + CAP_AHEAD1].hash, 1);
 		if (k + CAP_AHEAD2 < n)
 			trk_prefetch(t, it[k + CAP_AHEAD2].hash, 2);
+		if (k + CAP_AHEAD3 < n)
+			trk_prefetch(t, it[k + CAP_AHEAD3].hash, 3);
 		trk_segment_key(t, &it[k].seg, it[k].pktno, &it[k].key,
 		    it[k].hash, it[k].dir);
 	}

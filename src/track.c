@@ -1355,6 +1355,24 @@ trk_prefetch(struct trk *t, uint32_t hash, int stage)
 		flow_prefetch(t->ft, hash, stage);
 		return;
 	}
+	if (stage == 3) {
+		/*
+		 * The neighbours on the LRU and the timer list, which the
+		 * segment's relinking writes: two cache misses a segment
+		 * otherwise (the connection itself came in at stage 2).
+		 */
+		if ((c = flow_peek(t->ft, hash)) != NULL) {
+			if (c->lru_prev != NULL)
+				__builtin_prefetch(&c->lru_prev->lru_prev, 1);
+			if (c->lru_next != NULL)
+				__builtin_prefetch(&c->lru_next->lru_prev, 1);
+			if (c->tl_prev != NULL)
+				__builtin_prefetch(&c->tl_prev->tl_prev, 1);
+			if (c->tl_next != NULL)
+				__builtin_prefetch(&c->tl_next->tl_prev, 1);
+		}
+		return;
+	}
 	/* The connection's head and the head of each endpoint. */
 	if ((c = flow_peek(t->ft, hash)) != NULL) {
 		__builtin_prefetch(c);

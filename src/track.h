@@ -98,7 +98,8 @@ void		trk_segment_key(struct trk *t, const struct dec_seg *seg,
 		    int dir);
 /*
  * Warm the caches for a segment to come, a few segments ahead: stages 0
- * and 1 are flow_prefetch()'s, 2 fetches the connection itself.
+ * and 1 are flow_prefetch()'s, 2 fetches the connection itself, 3 (once
+ * stage 2's fetch is in) its neighbours on the LRU and timer lists.
  */
 void		trk_prefetch(struct trk *t, uint32_t hash, int stage);
 /* Run timers up to now (TIME_WAIT expiry, idle, closed linger). */
