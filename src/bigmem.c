@@ -15,9 +15,6 @@
  * Under AddressSanitizer every array is malloc()'s, so that overflows and
  * leaks are still caught.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE	1		/* mremap() */
-#endif
 #include <stdlib.h>
 #include <string.h>
 

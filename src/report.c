@@ -1360,8 +1360,8 @@ host_key_set(struct host_key *k, const struct det_host_stat *h, size_t i)
 	k->af = h->af;
 	k->idx = (uint32_t)i;
 }
+
 /* The hosts sorted as cmp_host() orders them; big_free() it, n of them. */
-/* The hosts sorted as cmp_host() orders them. */
 static struct det_host_stat *
 hosts_sorted(const struct det_host_stat *v, size_t n)
 {
