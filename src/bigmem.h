@@ -9,7 +9,26 @@
 #ifndef SYNFIN_BIGMEM_H
 #define SYNFIN_BIGMEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+/*
+ * Defined in AddressSanitizer builds, where memory is malloc()'s object
+ * by object, so that overflows, use after free and leaks are caught.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SYNFIN_ASAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SYNFIN_ASAN	1
+#endif
+#endif
+
+/*
+ * Whether an array of size bytes is a mapping of its own, on a 2 MiB
+ * boundary and advised to be huge pages (else it is malloc()'s).
+ */
+bool	big_maps(size_t size);
 
 /* size zeroed bytes (size > 0), or NULL on allocation error. */
 void	*big_calloc(size_t size);

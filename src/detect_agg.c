@@ -37,8 +37,7 @@ struct amap {
 	size_t		reclen;		/* record size; key is its prefix */
 	size_t		max;		/* most records kept, 0 = no cap */
 	uint64_t	untracked;	/* keys refused because of max */
-	size_t		n, cap;		/* records, and room in the index */
-	size_t		reccap;		/* room in recs (cap, or more) */
+	size_t		n, cap;
 	unsigned char	*recs;
 	size_t		nslots;		/* power of two, 2 * cap */
 	struct amap_slot *slots;
@@ -82,15 +81,15 @@ amap_grow(struct amap *m)
 
 	if (ncap >= UINT32_MAX)
 		return false;
-	if (m->reccap < ncap) {
-		if ((r = big_realloc(m->recs, m->reccap * m->reclen,
-		    ncap * m->reclen)) == NULL)
-			return false;
-		m->recs = r;
-		m->reccap = ncap;
-	}
+	/* The index first: a failure then leaves both arrays as they were. */
 	if ((sl = big_calloc(nslots * sizeof(*sl))) == NULL)
 		return false;
+	if ((r = big_realloc(m->recs, m->cap * m->reclen,
+	    ncap * m->reclen)) == NULL) {
+		big_free(sl, nslots * sizeof(*sl));
+		return false;
+	}
+	m->recs = r;
 	for (i = 0; i < m->nslots; i++) {
 		if (m->slots[i].idx == 0)
 			continue;
@@ -211,7 +210,7 @@ amap_get(struct amap *m, const void *key)
 static void
 amap_free(struct amap *m)
 {
-	big_free(m->recs, m->reccap * m->reclen);
+	big_free(m->recs, m->cap * m->reclen);
 	big_free(m->slots, m->nslots * sizeof(*m->slots));
 }
 

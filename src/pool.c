@@ -5,30 +5,26 @@
  * goes on a LIFO free list, reused before the chunk is cut further.
  * Compared with one malloc() per connection there is no per-object
  * header and no fragmentation from the variable-size allocations that
- * come and go in between.  Each chunk is advised to be a huge page (see
- * huge_hint()): one page fault and one TLB entry per 2 MiB.  Chunks are
- * only given back by pool_trim() once every object is back, or
- * pool_free(), so the pool's size follows the peak number of objects
- * alive, not the number ever made.
+ * come and go in between.  Each chunk is a big_calloc() array (bigmem.c),
+ * so a huge page where the system gives one: one page fault and one TLB
+ * entry per 2 MiB.  Chunks are only given back by pool_trim() once every
+ * object is back, or pool_free(), so the pool's size follows the peak
+ * number of objects alive, not the number ever made.
  *
  * Under AddressSanitizer every object is its own calloc()/free(), so
  * that use after free and leaks are still caught per object.
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/mman.h>
-
+#include "bigmem.h"
 #include "pool.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef SYNFIN_ASAN
 #define POOL_PLAIN	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define POOL_PLAIN	1
-#endif
 #endif
 
 #define POOL_CHUNK	((size_t)2 << 20)	/* bytes */
@@ -65,7 +61,8 @@ pool_new(size_t size, size_t align)
 	if (size < sizeof(struct pool_free))
 		size = sizeof(struct pool_free);
 	size = (size + align - 1) & ~(align - 1);
-	if (align > POOL_HEAD || size > POOL_CHUNK - POOL_HEAD)
+	/* A chunk is aligned as malloc() aligns (a mapping: a page). */
+	if (align > _Alignof(max_align_t) || size > POOL_CHUNK - POOL_HEAD)
 		return NULL;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
@@ -82,7 +79,7 @@ pool_free(struct pool *p)
 		return;
 	for (ch = p->chunks; ch != NULL; ch = next) {
 		next = ch->next;
-		free(ch);
+		big_free(ch, POOL_CHUNK);
 	}
 	free(p);
 }
@@ -96,7 +93,7 @@ pool_trim(struct pool *p)
 		return;
 	for (ch = p->chunks; ch != NULL; ch = next) {
 		next = ch->next;
-		free(ch);
+		big_free(ch, POOL_CHUNK);
 	}
 	p->chunks = NULL;
 	p->free = NULL;
@@ -118,33 +115,14 @@ pool_drop(struct pool *p)
 }
 
 #ifndef POOL_PLAIN
-/* Ask for huge pages over a chunk (a hint). */
-static void
-huge_hint(void *p, size_t len)
-{
-#ifdef MADV_HUGEPAGE
-	/*
-	 * Objects are touched all over a pool's memory: with 4 KiB pages
-	 * nearly every connection touched was a TLB miss as well as a cache
-	 * miss.  Linux gives huge pages here with THP set to "madvise" or
-	 * "always"; failure changes nothing.
-	 */
-	(void)madvise(p, len, MADV_HUGEPAGE);
-#else
-	(void)p;
-	(void)len;
-#endif
-}
-
 /* Start a new chunk; false on allocation error. */
 static bool
 pool_grow(struct pool *p)
 {
 	struct pool_chunk *ch;
 
-	if ((ch = aligned_alloc(POOL_CHUNK, POOL_CHUNK)) == NULL)
+	if ((ch = big_calloc(POOL_CHUNK)) == NULL)
 		return false;
-	huge_hint(ch, POOL_CHUNK);
 	ch->next = p->chunks;
 	p->chunks = ch;
 	p->cut = (unsigned char *)ch + POOL_HEAD;

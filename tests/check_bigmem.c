@@ -4,10 +4,15 @@
  * across 2 MiB boundaries: what it held stays, every byte it gains is
  * zero (also after a shrink left bytes behind inside a kept page), and a
  * free of each kind is clean (the sanitizer builds check the malloc()
- * side for leaks and overflows).
+ * side for leaks and overflows).  A big array is a mapping of its own on
+ * a 2 MiB boundary, advised to be huge pages where the kernel has them.
  */
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+
+#include <unistd.h>
 
 #include <check.h>
 
@@ -128,6 +133,55 @@ START_TEST(test_realloc_null)
 }
 END_TEST
 
+/*
+ * The VmFlags of the mapping that holds p (from /proc/self/smaps) into
+ * flags; false when there is no such file or mapping.
+ */
+static bool
+vm_flags(const void *p, char *flags, size_t len)
+{
+	char line[512];
+	unsigned long lo, hi, a = (unsigned long)(uintptr_t)p;
+	bool in = false, found = false;
+	FILE *f;
+
+	if ((f = fopen("/proc/self/smaps", "r")) == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			in = lo <= a && a < hi;
+		else if (in && strncmp(line, "VmFlags:", 8) == 0) {
+			snprintf(flags, len, "%s", line + 8);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+START_TEST(test_maps_huge)
+{
+	char flags[256];
+	unsigned char *p;
+
+	ck_assert(!big_maps(256 * KIB - 1));
+#if defined(__linux__) && !defined(SYNFIN_ASAN)
+	ck_assert(big_maps(256 * KIB));
+#endif
+	if (!big_maps(4 * MIB))
+		return;
+	ck_assert_ptr_nonnull(p = big_calloc(4 * MIB));
+	/* On a huge page's boundary, so that all of it can be huge pages. */
+	ck_assert_uint_eq((uintptr_t)p % (2 * MIB), 0);
+	/* Advised, where the kernel has transparent huge pages at all. */
+	if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK) ==
+	    0 && vm_flags(p, flags, sizeof(flags)))
+		ck_assert_msg(strstr(flags, " hg") != NULL,
+		    "VmFlags:%s", flags);
+	big_free(p, 4 * MIB);
+}
+END_TEST
+
 Suite *
 make_suite_bigmem(void)
 {
@@ -139,6 +193,7 @@ make_suite_bigmem(void)
 	tcase_add_test(tc, test_grow_keeps_and_zeroes);
 	tcase_add_test(tc, test_shrink_then_grow);
 	tcase_add_test(tc, test_realloc_null);
+	tcase_add_test(tc, test_maps_huge);
 	suite_add_tcase(s, tc);
 	return s;
 }
