@@ -1247,6 +1247,24 @@ dec_tcp_opts(const uint8_t *p, uint64_t len, bool cut,
 	uint64_t i, olen;
 	unsigned n, k;
 
+	/*
+	 * NOP, NOP, timestamps (RFC 7323 appendix A's layout): the options
+	 * of nearly every segment after a handshake between stacks that
+	 * use timestamps, Linux's among them.  Taken whole at once, with
+	 * what the loop below would record for them.
+	 */
+	if (len == 12 && o->nlist == 0 && get32(p) ==
+	    ((uint32_t)TO_NOP << 24 | (uint32_t)TO_NOP << 16 |
+	    (uint32_t)TO_TS << 8 | 10)) {
+		o->list[0] = TO_NOP;
+		o->list[1] = TO_NOP;
+		o->list[2] = TO_TS;
+		o->nlist = 3;
+		o->has_ts = true;
+		o->tsval = get32(p + 4);
+		o->tsecr = get32(p + 8);
+		return;
+	}
 	for (i = 0; i < len;) {
 		if (p[i] == TO_EOL || p[i] == TO_NOP) {
 			if (o->nlist < DEC_MAX_OPTLIST)

@@ -1752,6 +1752,56 @@ START_TEST(test_opt_eol_stops)
 }
 END_TEST
 
+/*
+ * NOP, NOP, timestamps: the layout the decoder takes whole, recorded as
+ * the option loop records it; a wrong length, more options after it and
+ * a list cut after it each as the loop has them.
+ */
+START_TEST(test_opt_nop_nop_ts)
+{
+	static const uint8_t ts[] = {
+		1, 1, 8, 10, 1, 2, 3, 4, 0xa0, 0xb0, 0xc0, 0xd0
+	};
+	static const uint8_t badlen[] = {
+		1, 1, 8, 11, 1, 2, 3, 4, 0xa0, 0xb0, 0xc0, 0xd0
+	};
+	static const uint8_t more[] = {
+		1, 1, 8, 10, 1, 2, 3, 4, 0xa0, 0xb0, 0xc0, 0xd0, 1, 1, 1, 0
+	};
+	struct dec_seg seg;
+	struct buf b;
+
+	ck_assert_int_eq(opt_seg(ts, sizeof(ts), &seg), DEC_OK);
+	ck_assert(seg.opt.has_ts && !seg.opt.bad && !seg.opt.has_mss);
+	ck_assert_uint_eq(seg.opt.tsval, 0x01020304);
+	ck_assert_uint_eq(seg.opt.tsecr, 0xa0b0c0d0);
+	ck_assert_uint_eq(seg.opt.nlist, 3);
+	ck_assert_uint_eq(seg.opt.list[0], 1);
+	ck_assert_uint_eq(seg.opt.list[1], 1);
+	ck_assert_uint_eq(seg.opt.list[2], 8);
+	ck_assert_uint_eq(seg.trunc, 0);
+
+	ck_assert_int_eq(opt_seg(badlen, sizeof(badlen), &seg), DEC_OK);
+	ck_assert(seg.opt.bad && !seg.opt.has_ts);
+	ck_assert_uint_eq(seg.opt.nlist, 2);
+
+	ck_assert_int_eq(opt_seg(more, sizeof(more), &seg), DEC_OK);
+	ck_assert(seg.opt.has_ts && !seg.opt.bad);
+	ck_assert_uint_eq(seg.opt.tsecr, 0xa0b0c0d0);
+	ck_assert_uint_eq(seg.opt.nlist, 7);
+	ck_assert_uint_eq(seg.opt.list[6], 0);
+
+	/* The same 16 bytes of options, the capture cut after 12. */
+	mk_tcp(&b, DEC_TH_SYN, more, sizeof(more), 0);
+	w_ip4(&b, 6);
+	ck_assert_int_eq(decode(T_RAW, &b, b.len - 4, b.len, &seg), DEC_OK);
+	ck_assert(seg.opt.has_ts && !seg.opt.bad);
+	ck_assert_uint_eq(seg.opt.tsval, 0x01020304);
+	ck_assert_uint_eq(seg.opt.nlist, 3);
+	ck_assert_uint_eq(seg.trunc, DEC_TRUNC_OPTS);
+}
+END_TEST
+
 /* Malformed options: each sets bad and stops the parse. */
 static const struct {
 	const char	*name;
@@ -2101,6 +2151,7 @@ make_suite_decode(void)
 	tcase_add_test(tc, test_opt_sack4);
 	tcase_add_test(tc, test_opt_sack1);
 	tcase_add_test(tc, test_opt_eol_stops);
+	tcase_add_test(tc, test_opt_nop_nop_ts);
 	tcase_add_loop_test(tc, test_opt_bad, 0,
 	    (int)(sizeof(bad_opts) / sizeof(bad_opts[0])));
 	tcase_add_test(tc, test_opt_many_nops);
