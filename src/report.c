@@ -281,7 +281,7 @@ rpt_new(const struct sf_config *cfg, FILE *out)
 	    !cfg->live_verdicts && cfg->format != FMT_PACKETS;
 	sb_init(&r->b);
 	if (cfg->format == FMT_TEXT && !cfg->live_verdicts)
-		r->body = tmpfile();	/* NULL: write blocks straight out */
+		r->body = sb_spool();	/* NULL: write blocks straight out */
 	if ((cfg->format == FMT_ZEEK || cfg->format == FMT_ZEEK_JSON) &&
 	    (r->zk = zk_log_new(cfg, out)) == NULL) {
 		rpt_free(r);

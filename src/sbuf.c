@@ -3,10 +3,16 @@
  */
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#ifdef __linux__
+#include <sys/sendfile.h>
+#endif
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sbuf.h"
 
@@ -420,13 +426,80 @@ sb_flush(struct sbuf *b, FILE *f)
 	return rv;
 }
 
+/*
+ * A temporary file for a report's body, in $TMPDIR when it names a
+ * directory that takes one (tmpfile() always uses /tmp, which may be
+ * small), else in /tmp; it has no name, so it goes when closed or when
+ * the process ends.  NULL when neither takes one.
+ */
+FILE *
+sb_spool(void)
+{
+	const char *dirs[2] = { getenv("TMPDIR"), "/tmp" };
+	char path[4096];
+	FILE *f;
+	int i, fd;
+
+	for (i = 0; i < 2; i++) {
+		if (dirs[i] == NULL || dirs[i][0] == '\0')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/synfin-XXXXXX",
+		    dirs[i]) >= (int)sizeof(path))
+			continue;
+		if ((fd = mkstemp(path)) == -1)
+			continue;
+		(void)unlink(path);
+		if ((f = fdopen(fd, "w+")) != NULL)
+			return f;
+		close(fd);
+	}
+	return NULL;
+}
+
+/*
+ * Copy a temporary file, from its start, to an output.  The kernel
+ * copies it where it can (sendfile(2): no pass through this process,
+ * which on a capture of millions of connections is a gigabyte read and
+ * written again); where it cannot (a terminal, or a system without it),
+ * or from the first byte it did not take, a read and write loop.
+ */
 int
 sb_copy_file(FILE *from, FILE *to)
 {
 	char buf[65536];
 	size_t n;
+	off_t off = 0;
 
-	if (fflush(from) != 0 || fseek(from, 0, SEEK_SET) != 0)
+	if (fflush(from) != 0 || fflush(to) != 0)
+		return -1;
+#ifdef __linux__
+	{
+		struct stat st;
+		int in = fileno(from), out = fileno(to);
+
+		if (in != -1 && out != -1 && fstat(in, &st) == 0) {
+			while (off < st.st_size) {
+				size_t want = (size_t)(st.st_size - off);
+				ssize_t k;
+
+				if (want > (size_t)1 << 30)
+					want = (size_t)1 << 30;
+				k = sendfile(out, in, &off, want);
+				if (k > 0)
+					continue;
+				if (k == -1 && errno == EINTR)
+					continue;
+				if (k == -1 && errno != EINVAL &&
+				    errno != ENOSYS && errno != EOPNOTSUPP)
+					return -1;	/* EPIPE, ENOSPC, EIO */
+				break;			/* not here: the loop */
+			}
+			if (off >= st.st_size)
+				return 0;
+		}
+	}
+#endif
+	if (fseeko(from, off, SEEK_SET) != 0)
 		return -1;
 	while ((n = fread(buf, 1, sizeof(buf), from)) > 0)
 		if (fwrite(buf, 1, n, to) != n)

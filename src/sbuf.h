@@ -88,6 +88,8 @@ void	sb_jstr(struct sbuf *b, const char *s);
 void	sb_addr(struct sbuf *b, uint8_t af, const uint8_t *addr);
 /* Write and empty the buffer; -1 on a write error. */
 int	sb_flush(struct sbuf *b, FILE *f);
+/* A nameless temporary file in $TMPDIR, else /tmp; NULL if none. */
+FILE	*sb_spool(void);
 /* Copy a temporary file, from its start, to an output; -1 on error. */
 int	sb_copy_file(FILE *from, FILE *to);
 

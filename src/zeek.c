@@ -1422,7 +1422,7 @@ zk_log_new(const struct sf_config *cfg, FILE *out)
 	 * the first row's time instead).  A live capture streams.
 	 */
 	if (!l->json && cfg->iface == NULL)
-		l->body = tmpfile();
+		l->body = sb_spool();
 	return l;
 }
 

@@ -15,7 +15,7 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 no() { n=$((n + 1)); echo "not ok $n - $1"; fail=$((fail + 1)); }
 check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
 
-echo "1..36"
+echo "1..38"
 "$SYNFIN" --help >"$tmp/o" 2>&1; check "--help exits 0" "[ $? -eq 0 ] && grep -q usage: $tmp/o"
 "$SYNFIN" --version >"$tmp/o" 2>&1; check "--version" "[ $? -eq 0 ] && grep -q '^synfin ' $tmp/o"
 "$SYNFIN" --bogus >"$tmp/o" 2>&1; check "unknown option exits 1" "[ $? -eq 1 ]"
@@ -66,6 +66,20 @@ check "-r FILE with a trailing filter" "grep -q '\"connections\":1' $tmp/o"
 check "- reads stdin" "grep -q '\"connections\":1' $tmp/o"
 "$SYNFIN" --json "$P/client-close.pcap" "$P/server-close.pcap" >"$tmp/o" 2>&1
 check "several files" "grep -q '\"connections\":2' $tmp/o"
+# The text report and the Zeek log wait in a temporary file for their
+# header (in $TMPDIR, else /tmp), copied out by the kernel where it can:
+# the same bytes to a file, a pipe, a file opened to append (which
+# sendfile(2) refuses: the copy loop), with TMPDIR elsewhere or unusable.
+for f in text zeek; do
+	"$SYNFIN" --format $f "$P/tw-burst.pcap" >"$tmp/s.ref" 2>&1
+	"$SYNFIN" --format $f "$P/tw-burst.pcap" 2>&1 | cat >"$tmp/s.pipe"
+	echo head >"$tmp/s.app"; "$SYNFIN" --format $f "$P/tw-burst.pcap" >>"$tmp/s.app" 2>&1
+	mkdir -p "$tmp/spool"
+	TMPDIR="$tmp/spool" "$SYNFIN" --format $f "$P/tw-burst.pcap" >"$tmp/s.dir" 2>&1
+	TMPDIR="$tmp/s.ref" "$SYNFIN" --format $f "$P/tw-burst.pcap" >"$tmp/s.bad" 2>&1
+	check "$f report: the same to a file, a pipe, an appended file, any TMPDIR" \
+	    "[ \$(wc -c <$tmp/s.ref) -gt 100000 ] && cmp -s $tmp/s.ref $tmp/s.pipe && (echo head; cat $tmp/s.ref) | cmp -s - $tmp/s.app && cmp -s $tmp/s.ref $tmp/s.dir && cmp -s $tmp/s.ref $tmp/s.bad && [ -z \"\$(ls -A $tmp/spool)\" ]"
+done
 "$SYNFIN" --packets -c 3 "$P/client-close.pcap" >"$tmp/o" 2>&1
 check "-c COUNT stops" "[ \$(wc -l <$tmp/o) -eq 3 ]"
 # The reading thread fills batches of 256 segments: a count inside a
