@@ -518,6 +518,14 @@ main(int argc, char **argv)
 			if (status == SF_EXIT_OK)
 				status = SF_EXIT_INPUT;
 		}
+		if (rpt_spill_errno(rpt) != 0)
+			fprintf(stderr, "synfin: warning: the report's temporary "
+			    "file (in $TMPDIR, else /tmp) took no more: %s; the "
+			    "rest was written as it came, %s\n",
+			    strerror(rpt_spill_errno(rpt)),
+			    cfg.format == FMT_TEXT ?
+			    "the verdict counts after the connections" :
+			    "#open from the first row's time");
 		if (trk_stats(trk)->alloc_failures > 0) {
 			fprintf(stderr, "synfin: out of memory: %llu "
 			    "segments could not be tracked\n",

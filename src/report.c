@@ -13,6 +13,7 @@
  * connection blocks straight to the output, the --interval views; the
  * verdict counts come at the end with the summary.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,7 @@ struct rpt {
 	const struct sf_config *cfg;
 	FILE		*out;
 	FILE		*body;		/* text: connection blocks */
+	int		spill_errno;	/* the body's file failed: streamed */
 	struct sbuf	b;
 	struct zk_log	*zk;		/* --format zeek, zeek-json */
 	int		err;
@@ -121,6 +123,26 @@ flush_if_big(struct rpt *r, FILE *f)
 		r->err = 1;
 }
 
+/*
+ * The text blocks so far to their temporary file.  When it takes no more
+ * (its file system is full), the report goes on as when there is none:
+ * the blocks so far, then the rest as they come, the verdict counts after
+ * them; the report stays whole and rpt_spill_errno() tells why.
+ */
+static void
+body_put(struct rpt *r)
+{
+	if (sb_spool_put(&r->b, r->body) == 0)
+		return;
+	r->spill_errno = errno;
+	if (sb_copy_file(r->body, r->out) == -1)
+		r->err = 1;
+	fclose(r->body);
+	r->body = NULL;
+	if (sb_flush(&r->b, r->out) == -1)
+		r->err = 1;
+}
+
 static void
 format_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 {
@@ -136,7 +158,10 @@ format_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 		if (r->cfg->live_verdicts)
 			live_findings(r, c);
 		text_conn(r, c, why);
-		flush_if_big(r, r->body != NULL ? r->body : r->out);
+		if (r->body == NULL)
+			flush_if_big(r, r->out);
+		else if (r->b.len >= 1 << 16)
+			body_put(r);
 		break;
 	case FMT_ZEEK:
 	case FMT_ZEEK_JSON:
@@ -1705,9 +1730,9 @@ rpt_end(struct rpt *r, const struct trk_stats *ts, const struct det_agg *agg,
 			r->err = 1;
 		break;
 	case FMT_TEXT:
+		if (r->body != NULL)
+			body_put(r);
 		if (r->body != NULL) {
-			if (sb_flush(&r->b, r->body) == -1)
-				r->err = 1;
 			text_header(r, agg, true);
 			if (sb_flush(&r->b, r->out) == -1 ||
 			    sb_copy_file(r->body, r->out) == -1)
@@ -1872,4 +1897,12 @@ rpt_interval(struct rpt *r, struct trk *t, const struct rpt_counters *pc,
 		sb_puts(b, json ? "}}\n" : "");
 	free(f.v);
 	live_flush(r);
+}
+
+int
+rpt_spill_errno(const struct rpt *r)
+{
+	if (r->spill_errno != 0)
+		return r->spill_errno;
+	return r->zk != NULL ? zk_log_spill_errno(r->zk) : 0;
 }

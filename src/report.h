@@ -46,6 +46,12 @@ void		rpt_final_flush(struct rpt *r);
 int		rpt_end(struct rpt *r, const struct trk_stats *ts,
 		    const struct det_agg *agg, const struct rpt_counters *pc);
 /*
+ * Why the temporary file of the text report's blocks or the Zeek log's
+ * rows took no more (an errno), so that the rest was written as it came:
+ * the verdict counts after the blocks, #open from the first row; or 0.
+ */
+int		rpt_spill_errno(const struct rpt *r);
+/*
  * Periodic view for live capture (--interval): counters so far and, per
  * host, its live connections per state at now (ns since the epoch).
  */

@@ -457,6 +457,36 @@ sb_spool(void)
 }
 
 /*
+ * Append b to a spool made by sb_spool(), by write(2) on its descriptor,
+ * so that the file holds exactly what was taken: 0 and b emptied, or -1
+ * (errno says why: ENOSPC, EFBIG, EIO) with what was not taken left in b.
+ */
+int
+sb_spool_put(struct sbuf *b, FILE *spool)
+{
+	size_t done = 0;
+	int fd = fileno(spool);
+
+	while (done < b->len) {
+		ssize_t k = write(fd, b->p + done, b->len - done);
+
+		if (k > 0) {
+			done += (size_t)k;
+			continue;
+		}
+		if (k == -1 && errno == EINTR)
+			continue;
+		if (k == 0)
+			errno = ENOSPC;
+		memmove(b->p, b->p + done, b->len - done);
+		b->len -= done;
+		return -1;
+	}
+	b->len = 0;
+	return 0;
+}
+
+/*
  * Copy a temporary file, from its start, to an output.  The kernel
  * copies it where it can (sendfile(2): no pass through this process,
  * which on a capture of millions of connections is a gigabyte read and

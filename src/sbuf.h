@@ -90,6 +90,11 @@ void	sb_addr(struct sbuf *b, uint8_t af, const uint8_t *addr);
 int	sb_flush(struct sbuf *b, FILE *f);
 /* A nameless temporary file in $TMPDIR, else /tmp; NULL if none. */
 FILE	*sb_spool(void);
+/*
+ * Append b to a spool: 0, or -1 with errno set and what the file did not
+ * take left in b.
+ */
+int	sb_spool_put(struct sbuf *b, FILE *spool);
 /* Copy a temporary file, from its start, to an output; -1 on error. */
 int	sb_copy_file(FILE *from, FILE *to);
 

@@ -22,6 +22,7 @@
  * reference corpus (corpus/zeek/README.md); doc/zeek.md lists each rule
  * and where synfin's answer differs on purpose.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -1183,6 +1184,9 @@ struct zk_log {
 	const struct sf_config *cfg;
 	FILE		*out;
 	FILE		*body;		/* TSV rows until the header is known */
+	int		spill_errno;	/* body's file failed: streamed since */
+	int64_t		first_row_ts;	/* of the first row in body */
+	bool		any_row;
 	struct sbuf	b;
 	bool		json;
 	bool		header;		/* header written (streaming) */
@@ -1426,6 +1430,37 @@ zk_log_new(const struct sf_config *cfg, FILE *out)
 	return l;
 }
 
+/*
+ * The rows so far to their temporary file.  When it takes no more, the
+ * log goes on as a live one does: the header with the first row's time,
+ * the rows so far, then the rest as they come.
+ */
+static void
+body_put(struct zk_log *l)
+{
+	struct sbuf rest;
+
+	if (sb_spool_put(&l->b, l->body) == 0)
+		return;
+	l->spill_errno = errno;
+	rest = l->b;
+	sb_init(&l->b);
+	header(l, l->first_row_ts);
+	if (sb_flush(&l->b, l->out) == -1 ||
+	    sb_copy_file(l->body, l->out) == -1 || sb_flush(&rest, l->out) == -1)
+		l->err = 1;
+	sb_free(&l->b);
+	l->b = rest;
+	fclose(l->body);
+	l->body = NULL;
+}
+
+int
+zk_log_spill_errno(const struct zk_log *l)
+{
+	return l->spill_errno;
+}
+
 void
 zk_log_conn(struct zk_log *l, const struct conn *c)
 {
@@ -1441,11 +1476,15 @@ zk_log_conn(struct zk_log *l, const struct conn *c)
 		}
 		if (l->body == NULL && !l->header)
 			header(l, r.ts);
+		if (l->body != NULL && !l->any_row) {
+			l->first_row_ts = r.ts;
+			l->any_row = true;
+		}
 		tsv_row(&l->b, c, &r);
 	}
 	if (l->body != NULL) {
-		if (l->b.len >= 1 << 16 && sb_flush(&l->b, l->body) == -1)
-			l->err = 1;
+		if (l->b.len >= 1 << 16)
+			body_put(l);
 	} else if (l->b.len >= 1 << 16 || l->cfg->iface != NULL) {
 		/* Live: each row as its connection ends. */
 		if (sb_flush(&l->b, l->out) == -1 ||
@@ -1459,9 +1498,9 @@ int
 zk_log_end(struct zk_log *l, int64_t first_ts, int64_t last_ts)
 {
 	if (!l->json) {
+		if (l->body != NULL)
+			body_put(l);
 		if (l->body != NULL) {
-			if (sb_flush(&l->b, l->body) == -1)
-				l->err = 1;
 			header(l, first_ts);
 			if (sb_flush(&l->b, l->out) == -1 ||
 			    sb_copy_file(l->body, l->out) == -1)

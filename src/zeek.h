@@ -96,6 +96,8 @@ struct zk_log	*zk_log_new(const struct sf_config *cfg, FILE *out);
 void		zk_log_conn(struct zk_log *l, const struct conn *c);
 /* Write what is left (header, rows, #close); -1 on a write error. */
 int		zk_log_end(struct zk_log *l, int64_t first_ts, int64_t last_ts);
+/* Why the rows' temporary file took no more (an errno), or 0. */
+int		zk_log_spill_errno(const struct zk_log *l);
 void		zk_log_free(struct zk_log *l);
 
 #endif /* SYNFIN_ZEEK_H */

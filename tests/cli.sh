@@ -8,14 +8,14 @@ set -u
 : "${top_srcdir:=.}"
 P="$top_srcdir/pcaps"
 tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
+trap 'umount "$tmp/full" 2>/dev/null; rm -rf "$tmp"' EXIT
 n=0
 fail=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 no() { n=$((n + 1)); echo "not ok $n - $1"; fail=$((fail + 1)); }
 check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
 
-echo "1..38"
+echo "1..40"
 "$SYNFIN" --help >"$tmp/o" 2>&1; check "--help exits 0" "[ $? -eq 0 ] && grep -q usage: $tmp/o"
 "$SYNFIN" --version >"$tmp/o" 2>&1; check "--version" "[ $? -eq 0 ] && grep -q '^synfin ' $tmp/o"
 "$SYNFIN" --bogus >"$tmp/o" 2>&1; check "unknown option exits 1" "[ $? -eq 1 ]"
@@ -80,6 +80,24 @@ for f in text zeek; do
 	check "$f report: the same to a file, a pipe, an appended file, any TMPDIR" \
 	    "[ \$(wc -c <$tmp/s.ref) -gt 100000 ] && cmp -s $tmp/s.ref $tmp/s.pipe && (echo head; cat $tmp/s.ref) | cmp -s - $tmp/s.app && cmp -s $tmp/s.ref $tmp/s.dir && cmp -s $tmp/s.ref $tmp/s.bad && [ -z \"\$(ls -A $tmp/spool)\" ]"
 done
+# A temporary file that fills up (a 64 KiB tmpfs as TMPDIR, root only):
+# the report stays whole, written as it comes, with a warning and exit 0.
+full="$tmp/full"
+mkdir -p "$full"
+if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=64k synfin-test "$full" 2>/dev/null; then
+	"$SYNFIN" "$P/tw-burst.pcap" >"$tmp/s.ref" 2>/dev/null
+	TMPDIR="$full" "$SYNFIN" "$P/tw-burst.pcap" >"$tmp/s.full" 2>"$tmp/e"; rc=$?
+	check "text report, temporary file full: whole, counts after the connections, a warning, exit 0" \
+	    "[ $rc -eq 0 ] && grep -q 'temporary file.*No space left on device' $tmp/e && grep -v '^Connections\$' $tmp/s.ref | sort | cmp -s - \$(sort $tmp/s.full >$tmp/s.sorted; echo $tmp/s.sorted) && [ \"\$(sed -n 1p $tmp/s.full | cut -c1)\" = '#' ] && grep -q '^Verdicts' $tmp/s.full"
+	"$SYNFIN" --format zeek "$P/tw-burst.pcap" >"$tmp/s.ref" 2>/dev/null
+	TMPDIR="$full" "$SYNFIN" --format zeek "$P/tw-burst.pcap" >"$tmp/s.full" 2>"$tmp/e"; rc=$?
+	check "zeek log, temporary file full: every row, a warning, exit 0" \
+	    "[ $rc -eq 0 ] && grep -q 'temporary file.*No space left on device' $tmp/e && grep -v '^#' $tmp/s.ref | cmp -s - \$(grep -v '^#' $tmp/s.full >$tmp/s.rows; echo $tmp/s.rows) && grep -q '^#open' $tmp/s.full && grep -q '^#close' $tmp/s.full"
+	umount "$full"
+else
+	n=$((n + 2)); echo "ok $((n - 1)) - # SKIP no tmpfs to fill (needs root)"
+	echo "ok $n - # SKIP no tmpfs to fill (needs root)"
+fi
 "$SYNFIN" --packets -c 3 "$P/client-close.pcap" >"$tmp/o" 2>&1
 check "-c COUNT stops" "[ \$(wc -l <$tmp/o) -eq 3 ]"
 # The reading thread fills batches of 256 segments: a count inside a
