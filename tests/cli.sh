@@ -15,7 +15,7 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 no() { n=$((n + 1)); echo "not ok $n - $1"; fail=$((fail + 1)); }
 check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
 
-echo "1..40"
+echo "1..41"
 "$SYNFIN" --help >"$tmp/o" 2>&1; check "--help exits 0" "[ $? -eq 0 ] && grep -q usage: $tmp/o"
 "$SYNFIN" --version >"$tmp/o" 2>&1; check "--version" "[ $? -eq 0 ] && grep -q '^synfin ' $tmp/o"
 "$SYNFIN" --bogus >"$tmp/o" 2>&1; check "unknown option exits 1" "[ $? -eq 1 ]"
@@ -80,6 +80,14 @@ for f in text zeek; do
 	check "$f report: the same to a file, a pipe, an appended file, any TMPDIR" \
 	    "[ \$(wc -c <$tmp/s.ref) -gt 100000 ] && cmp -s $tmp/s.ref $tmp/s.pipe && (echo head; cat $tmp/s.ref) | cmp -s - $tmp/s.app && cmp -s $tmp/s.ref $tmp/s.dir && cmp -s $tmp/s.ref $tmp/s.bad && [ -z \"\$(ls -A $tmp/spool)\" ]"
 done
+# An output that takes nothing (/dev/full): exit 2, the reason named.
+if [ -w /dev/full ]; then
+	"$SYNFIN" --json "$P/tw-burst.pcap" >/dev/full 2>"$tmp/e"; rc=$?
+	check "output disk full: exits 2 and says so" \
+	    "[ $rc -eq 2 ] && grep -q '^synfin: writing the report: No space left on device' $tmp/e"
+else
+	n=$((n + 1)); echo "ok $n - # SKIP no /dev/full"
+fi
 # A temporary file that fills up (a 64 KiB tmpfs as TMPDIR, root only):
 # the report stays whole, written as it comes, with a warning and exit 0.
 full="$tmp/full"
