@@ -135,11 +135,7 @@ body_put(struct rpt *r)
 	if (sb_spool_put(&r->b, r->body) == 0)
 		return;
 	r->spill_errno = errno;
-	if (sb_copy_file(r->body, r->out) == -1)
-		r->err = 1;
-	fclose(r->body);
-	r->body = NULL;
-	if (sb_flush(&r->b, r->out) == -1)
+	if (sb_spill(&r->body, r->out, NULL, &r->b) == -1)
 		r->err = 1;
 }
 
@@ -1731,7 +1727,7 @@ rpt_end(struct rpt *r, const struct trk_stats *ts, const struct det_agg *agg,
 		break;
 	case FMT_TEXT:
 		if (r->body != NULL)
-			body_put(r);
+			body_put(r);	/* may give the file up: streamed */
 		if (r->body != NULL) {
 			text_header(r, agg, true);
 			if (sb_flush(&r->b, r->out) == -1 ||

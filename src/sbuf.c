@@ -487,6 +487,24 @@ sb_spool_put(struct sbuf *b, FILE *spool)
 }
 
 /*
+ * Give up a spool that took no more: write head (if any), what the spool
+ * holds and rest to out, in that order, empty both buffers, close the
+ * spool and set it to NULL; -1 if out failed.
+ */
+int
+sb_spill(FILE **spool, FILE *out, struct sbuf *head, struct sbuf *rest)
+{
+	int rv = 0;
+
+	if ((head != NULL && sb_flush(head, out) == -1) ||
+	    sb_copy_file(*spool, out) == -1 || sb_flush(rest, out) == -1)
+		rv = -1;
+	fclose(*spool);
+	*spool = NULL;
+	return rv;
+}
+
+/*
  * Copy a temporary file, from its start, to an output.  The kernel
  * copies it where it can (sendfile(2): no pass through this process,
  * which on a capture of millions of connections is a gigabyte read and

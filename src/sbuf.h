@@ -95,6 +95,11 @@ FILE	*sb_spool(void);
  * take left in b.
  */
 int	sb_spool_put(struct sbuf *b, FILE *spool);
+/*
+ * Give up a spool that took no more: head (may be NULL), the spool, then
+ * rest to out; the spool is closed and set to NULL; -1 if out failed.
+ */
+int	sb_spill(FILE **spool, FILE *out, struct sbuf *head, struct sbuf *rest);
 /* Copy a temporary file, from its start, to an output; -1 on error. */
 int	sb_copy_file(FILE *from, FILE *to);
 

@@ -1443,16 +1443,13 @@ body_put(struct zk_log *l)
 	if (sb_spool_put(&l->b, l->body) == 0)
 		return;
 	l->spill_errno = errno;
-	rest = l->b;
+	rest = l->b;		/* header() writes to l->b */
 	sb_init(&l->b);
 	header(l, l->first_row_ts);
-	if (sb_flush(&l->b, l->out) == -1 ||
-	    sb_copy_file(l->body, l->out) == -1 || sb_flush(&rest, l->out) == -1)
+	if (sb_spill(&l->body, l->out, &l->b, &rest) == -1)
 		l->err = 1;
 	sb_free(&l->b);
 	l->b = rest;
-	fclose(l->body);
-	l->body = NULL;
 }
 
 int
@@ -1499,7 +1496,7 @@ zk_log_end(struct zk_log *l, int64_t first_ts, int64_t last_ts)
 {
 	if (!l->json) {
 		if (l->body != NULL)
-			body_put(l);
+			body_put(l);	/* may give the file up: streamed */
 		if (l->body != NULL) {
 			header(l, first_ts);
 			if (sb_flush(&l->b, l->out) == -1 ||

@@ -15,7 +15,7 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 no() { n=$((n + 1)); echo "not ok $n - $1"; fail=$((fail + 1)); }
 check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
 
-echo "1..41"
+echo "1..42"
 "$SYNFIN" --help >"$tmp/o" 2>&1; check "--help exits 0" "[ $? -eq 0 ] && grep -q usage: $tmp/o"
 "$SYNFIN" --version >"$tmp/o" 2>&1; check "--version" "[ $? -eq 0 ] && grep -q '^synfin ' $tmp/o"
 "$SYNFIN" --bogus >"$tmp/o" 2>&1; check "unknown option exits 1" "[ $? -eq 1 ]"
@@ -80,6 +80,30 @@ for f in text zeek; do
 	check "$f report: the same to a file, a pipe, an appended file, any TMPDIR" \
 	    "[ \$(wc -c <$tmp/s.ref) -gt 100000 ] && cmp -s $tmp/s.ref $tmp/s.pipe && (echo head; cat $tmp/s.ref) | cmp -s - $tmp/s.app && cmp -s $tmp/s.ref $tmp/s.dir && cmp -s $tmp/s.ref $tmp/s.bad && [ -z \"\$(ls -A $tmp/spool)\" ]"
 done
+# The temporary file is made in TMPDIR: seen among synfin's open files
+# (/proc, Linux) while it waits for the rest of a capture on a FIFO.
+if [ -d /proc/self/fd ] && mkfifo "$tmp/fifo" 2>/dev/null; then
+	rm -rf "$tmp/spool"; mkdir "$tmp/spool"
+	TMPDIR="$tmp/spool" "$SYNFIN" - <"$tmp/fifo" >"$tmp/s.fifo" 2>&1 &
+	pid=$!
+	exec 3>"$tmp/fifo"
+	head -c 24 "$P/tw-burst.pcap" >&3
+	seen=no i=0
+	while [ $i -lt 100 ]; do
+		if ls -l /proc/$pid/fd 2>/dev/null | grep -q "$tmp/spool/synfin-"; then
+			seen=yes; break
+		fi
+		sleep 0.1; i=$((i + 1))
+	done
+	tail -c +25 "$P/tw-burst.pcap" >&3
+	exec 3>&-
+	wait $pid; rc=$?
+	"$SYNFIN" "$P/tw-burst.pcap" >"$tmp/s.ref" 2>&1
+	check "text report: its temporary file is in TMPDIR, and goes" \
+	    "[ $seen = yes ] && [ $rc -eq 0 ] && cmp -s $tmp/s.ref $tmp/s.fifo && [ -z \"\$(ls -A $tmp/spool)\" ]"
+else
+	n=$((n + 1)); echo "ok $n - # SKIP no /proc or no FIFO"
+fi
 # An output that takes nothing (/dev/full): exit 2, the reason named.
 if [ -w /dev/full ]; then
 	"$SYNFIN" --json "$P/tw-burst.pcap" >/dev/full 2>"$tmp/e"; rc=$?
