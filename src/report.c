@@ -690,13 +690,23 @@ json_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 
 /* ---- text ---- */
 
+/* Microseconds, 0 to 999999, as six digits. */
+static void
+digits6(char *o, int64_t us)
+{
+	int i;
+
+	for (i = 5; i >= 0; i--) {
+		o[i] = (char)('0' + us % 10);
+		us /= 10;
+	}
+}
+
 static void
 rel(struct sbuf *b, const struct conn *c, int64_t t)
 {
 	int64_t d = t - c->first_seen;
 	char frac[7];
-	int64_t us;
-	int i;
 
 	if (d < 0) {
 		sb_printf(b, "-%lld.%06lld", (long long)(-d / CONN_NS),
@@ -705,12 +715,8 @@ rel(struct sbuf *b, const struct conn *c, int64_t t)
 	}
 	sb_putc(b, '+');
 	sb_u64(b, (uint64_t)(d / CONN_NS));
-	us = (d % CONN_NS) / 1000;
 	frac[0] = '.';
-	for (i = 6; i >= 1; i--) {
-		frac[i] = (char)('0' + us % 10);
-		us /= 10;
-	}
+	digits6(frac + 1, (d % CONN_NS) / 1000);
 	sb_putn(b, frac, sizeof(frac));
 }
 
@@ -734,6 +740,61 @@ msec(struct sbuf *b, int64_t ns)
 	frac[3] = (char)('0' + v % 10);
 	sb_putn(b, frac, sizeof(frac));
 	sb_puts(b, unit);
+}
+
+/*
+ * A packet time in UTC for the text report: "HH:MM:SS.ffffff", with
+ * "YYYY-MM-DD " before it when date is set.  The time of day is plain
+ * arithmetic (a line per connection has one); the date asks gmtime_r().
+ */
+static void
+utc_time(struct sbuf *b, int64_t ns, bool date)
+{
+	int64_t sec = ns / CONN_NS, us = (ns % CONN_NS) / 1000, sod;
+	char o[15];
+
+	if (us < 0) {
+		sec--;
+		us += 1000000;
+	}
+	if (date) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+
+		if (gmtime_r(&t, &tm) != NULL)
+			sb_printf(b, "%04d-%02d-%02d ", tm.tm_year + 1900,
+			    tm.tm_mon + 1, tm.tm_mday);
+	}
+	sod = sec % 86400;
+	if (sod < 0)
+		sod += 86400;
+	o[0] = (char)('0' + sod / 36000);
+	o[1] = (char)('0' + sod / 3600 % 10);
+	o[2] = ':';
+	o[3] = (char)('0' + sod / 600 % 6);
+	o[4] = (char)('0' + sod / 60 % 10);
+	o[5] = ':';
+	o[6] = (char)('0' + sod % 60 / 10);
+	o[7] = (char)('0' + sod % 10);
+	o[8] = '.';
+	digits6(o + 9, us);
+	sb_putn(b, o, sizeof(o));
+}
+
+/* The UTC day of a packet time, counted from the epoch. */
+static int64_t
+utc_day(int64_t ns)
+{
+	int64_t sec = ns / CONN_NS - (ns % CONN_NS < 0);
+
+	return sec / 86400 - (sec % 86400 < 0);
+}
+
+/* "connection" or "connections", after the count. */
+static const char *
+conns(uint64_t n)
+{
+	return n == 1 ? " connection" : " connections";
 }
 
 /* "#12 10.0.0.1:40000 -> 10.0.0.2:80", IPv6 addresses in brackets. */
@@ -791,6 +852,7 @@ static void
 text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 {
 	const char *still = still_held(why);
+	const char *sep = " ";
 	struct det_half_close hc;
 	int side;
 
@@ -808,26 +870,31 @@ text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 		(void)conn_times(c, side, sum);
 		if (!e->fin_seen && sum[FSM_ST_CLOSE_WAIT] == 0 && !held)
 			continue;
-		sb_putc(b, ' ');
+		sb_puts(b, sep);
+		sep = "; ";
 		sb_puts(b, conn_side_name(side));
 		if (e->fin_seen) {
 			sb_puts(b, " FIN ");
 			rel(b, c, e->t_fin);
-			if (e->fin_tx > 1)
-				sb_printf(b, " (x%u)", e->fin_tx);
-			if (e->fin_acks_lost > 0)
-				sb_printf(b, " (sent again after %u ACK%s of "
-				    "it: lost beyond the capture point)",
-				    e->fin_acks_lost,
+			if (e->fin_tx > 1 && e->fin_acks_lost > 0)
+				sb_printf(b, " (sent %u times, again after %u "
+				    "ACK%s of it: lost beyond the capture "
+				    "point)", e->fin_tx, e->fin_acks_lost,
 				    e->fin_acks_lost > 1 ? "s" : "");
+			else if (e->fin_tx > 1)
+				sb_printf(b, " (sent %u times)", e->fin_tx);
+			else if (e->fin_acks_lost > 0)
+				sb_puts(b, " (sent again after an ACK of it: "
+				    "lost beyond the capture point)");
 			if (e->t_fin_ack != 0) {
 				sb_puts(b, " acked ");
 				rel(b, c, e->t_fin_ack);
+			} else {
+				sb_puts(b, " no ACK seen");
 			}
 		} else {
 			sb_puts(b, " no FIN");
 		}
-		sb_putc(b, ';');
 		for (k = 0; k < sizeof(close_states); k++) {
 			enum fsm_state st = close_states[k];
 			int64_t d = sum[st];
@@ -835,7 +902,7 @@ text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 
 			if (d == 0 && !now)
 				continue;
-			sb_putc(b, ' ');
+			sb_puts(b, ", ");
 			put_state(b, st);
 			sb_putc(b, ' ');
 			msec(b, d);
@@ -846,7 +913,6 @@ text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 				sb_putc(b, ')');
 			}
 		}
-		sb_putc(b, ';');
 	}
 	if ((side = half_close_side(c, &hc)) >= 0) {
 		/*
@@ -855,7 +921,7 @@ text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 		 */
 		bool full = det_rst_seen(c, !side, RST_DATA_AFTER_CLOSE);
 
-		sb_printf(b, " %s: the %s sent ", full ? "data after close" :
+		sb_printf(b, "; %s: the %s sent ", full ? "data after close" :
 		    "half close", conn_side_name(side));
 		sb_u64(b, hc.bytes);
 		sb_puts(b, " bytes over ");
@@ -879,7 +945,9 @@ text_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 
 	text_tuple(b, c);
 	/* No printf for what every connection has: it was the text's cost. */
-	SB_LIT(b, "  handshake ");
+	SB_LIT(b, "  at ");
+	utc_time(b, c->first_seen, false);
+	SB_LIT(b, " UTC  handshake ");
 	sb_puts(b, conn_hs_status_name(c->hs_status));
 	SB_LIT(b, ", close ");
 	sb_puts(b, conn_close_status_name(c->close_status));
@@ -960,9 +1028,11 @@ text_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 		det_rst_explain(rs, ex, sizeof(ex));
 		sb_puts(b, "    RST ");
 		rel(b, c, rs->at);
-		sb_printf(b, " from %s [%s] (%s -> %s): %s\n",
+		sb_printf(b, " from %s [%s] (%s in %s, %s in %s): %s\n",
 		    conn_side_name(rs->from), conn_rst_class_name(rs->cls),
+		    conn_side_name(rs->from),
 		    fsm_state_name((enum fsm_state)rs->sender_state),
+		    conn_side_name(!rs->from),
 		    fsm_state_name((enum fsm_state)rs->receiver_state), ex);
 	}
 	for (i = 0; i < c->nfindings; i++) {
@@ -1442,9 +1512,20 @@ text_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 		sb_printf(b, "    %-20s %llu\n", dec_res_name(k),
 		    (unsigned long long)pc->by_reason[k]);
 	}
-	sb_printf(b, "  %llu connections (peak %llu open at once); MSL "
+	if (ts->first_ts != 0) {
+		SB_LIT(b, "  TCP segments from ");
+		utc_time(b, ts->first_ts, true);
+		SB_LIT(b, " to ");
+		/* The date again only when the day changed. */
+		utc_time(b, ts->last_ts, utc_day(ts->last_ts) !=
+		    utc_day(ts->first_ts));
+		SB_LIT(b, " UTC (");
+		msec(b, ts->last_ts - ts->first_ts);
+		SB_LIT(b, ")\n");
+	}
+	sb_printf(b, "  %llu%s (peak %llu open at once); MSL "
 	    "%.0f s, TIME_WAIT %.0f s\n",
-	    (unsigned long long)ts->connections,
+	    (unsigned long long)ts->connections, conns(ts->connections),
 	    (unsigned long long)ts->peak_live,
 	    (double)r->cfg->msl_ns / 1e9, 2.0 * (double)r->cfg->msl_ns / 1e9);
 	if (det_agg_untracked(agg) != 0)
@@ -1469,14 +1550,16 @@ text_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 
 	n = det_agg_closewait(agg, &cv);
 	if ((cws = sorted(cv, n, sizeof(*cws), cmp_cw)) != NULL) {
-		sb_printf(b, "\nCLOSE_WAIT over %.3f s, per server endpoint\n",
+		sb_printf(b, "\nCLOSE_WAIT over %.3f s or still open at the "
+		    "end, per server endpoint\n",
 		    (double)r->cfg->close_wait_ns / 1e9);
 		for (i = 0; i < n; i++) {
 			dec_addr_str(cws[i].af, cws[i].addr, a1, sizeof(a1));
-			sb_printf(b, "  %s:%u  %llu connections, median "
+			sb_printf(b, "  %s:%u  %llu%s, median "
 			    "%.3f s, max %.3f s, %llu still open at end\n",
 			    a1, cws[i].port,
 			    (unsigned long long)cws[i].count,
+			    conns(cws[i].count),
 			    (double)cws[i].median / 1e9,
 			    (double)cws[i].max / 1e9,
 			    (unsigned long long)cws[i].open_at_end);
@@ -1491,10 +1574,11 @@ text_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 		for (i = 0; i < m && i < TW_SHOW; i++) {
 			dec_addr_str(tws[i].af, tws[i].local, a1, sizeof(a1));
 			dec_addr_str(tws[i].af, tws[i].remote, a2, sizeof(a2));
-			sb_printf(b, "  %s holds toward %s port %u: peak %llu "
-			    "at ", a1, a2, tws[i].rport,
+			sb_printf(b, "  %s holds toward %s, server port %u: "
+			    "peak %llu at ", a1, a2, tws[i].rport,
 			    (unsigned long long)tws[i].peak);
-			sb_ts(b, tws[i].peak_at);
+			utc_time(b, tws[i].peak_at, true);
+			SB_LIT(b, " UTC");
 			sb_printf(b, ", %llu in all, it closed first in %llu%s"
 			    "\n", (unsigned long long)tws[i].total,
 			    (unsigned long long)tws[i].active_closer_self,
@@ -1513,8 +1597,10 @@ text_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 	n = det_agg_hosts(agg, &hv);
 	if (r->cfg->at_set) {
 		sb_puts(b, "\nStates per host at ");
+		utc_time(b, r->cfg->at_ns, true);
+		SB_LIT(b, " UTC (--at ");
 		sb_ts(b, r->cfg->at_ns);
-		sb_putc(b, '\n');
+		SB_LIT(b, ")\n");
 	} else {
 		sb_puts(b, "\nStates per host at capture end (netstat view)\n");
 	}

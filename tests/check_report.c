@@ -178,9 +178,9 @@ START_TEST(test_tw_at_capture_end)
 	finish();
 	/* The client's TIME_WAIT is the time so far: 1 ms, not over. */
 	ck_assert_str_eq(close_line(1), "    close:   client FIN +0.100000 "
-	    "acked +0.101000; FIN_WAIT_1 1.000 ms FIN_WAIT_2 1.000 ms "
+	    "acked +0.101000, FIN_WAIT_1 1.000 ms, FIN_WAIT_2 1.000 ms, "
 	    "TIME_WAIT 1.000 ms (still at capture end); server FIN +0.102000 "
-	    "acked +0.103000; CLOSE_WAIT 2.000 ms LAST_ACK 1.000 ms;");
+	    "acked +0.103000, CLOSE_WAIT 2.000 ms, LAST_ACK 1.000 ms");
 }
 END_TEST
 
@@ -223,9 +223,9 @@ START_TEST(test_close_wait_open_at_end)
 	 * FIN_WAIT_2 began with the last packet: both are on the line.
 	 */
 	ck_assert_str_eq(close_line(1), "    close:   client FIN +0.100000 "
-	    "acked +0.101000; FIN_WAIT_1 1.000 ms FIN_WAIT_2 0.000 ms "
-	    "(still at capture end); server no FIN; CLOSE_WAIT 1.000 ms "
-	    "(still at capture end);");
+	    "acked +0.101000, FIN_WAIT_1 1.000 ms, FIN_WAIT_2 0.000 ms "
+	    "(still at capture end); server no FIN, CLOSE_WAIT 1.000 ms "
+	    "(still at capture end)");
 }
 END_TEST
 
@@ -238,7 +238,7 @@ START_TEST(test_close_wait_ended_by_rst)
 	finish();
 	/* A CLOSE_WAIT that a RST ended is a length, with no "still". */
 	ck_assert_ptr_nonnull(strstr(close_line(1),
-	    "; server no FIN; CLOSE_WAIT 50.000 ms;"));
+	    "; server no FIN, CLOSE_WAIT 50.000 ms"));
 	ck_assert_ptr_null(strstr(close_line(1), "still"));
 }
 END_TEST
@@ -252,8 +252,8 @@ START_TEST(test_still_when_idle)
 	/* Another connection 10 s later expires the first one idle. */
 	open_conn(40001, 10 * S);
 	finish();
-	ck_assert_ptr_nonnull(strstr(close_line(1), "; server no FIN; "
-	    "CLOSE_WAIT 5001.000 ms (still when it expired idle);"));
+	ck_assert_ptr_nonnull(strstr(close_line(1), "; server no FIN, "
+	    "CLOSE_WAIT 5001.000 ms (still when it expired idle)"));
 }
 END_TEST
 
@@ -280,8 +280,8 @@ START_TEST(test_half_close_text)
 	half_close_and_not();
 	/* Close status stays normal; the line says what followed the FIN. */
 	ck_assert_ptr_nonnull(strstr(text, "#1 10.0.0.1:40000 -> "
-	    "10.0.0.2:80  handshake complete, close normal (client closed "
-	    "first)"));
+	    "10.0.0.2:80  at 22:13:20.000000 UTC  handshake complete, close "
+	    "normal (client closed first)"));
 	l = close_line(1);
 	ck_assert_uint_gt(strlen(l), strlen(tail));
 	ck_assert_str_eq(l + strlen(l) - strlen(tail), tail);
@@ -309,6 +309,70 @@ START_TEST(test_data_after_close_text)
 	    "had closed fully, not half (it reset)") != NULL, "%s", line);
 	ck_assert_ptr_null(strstr(line, "half close:"));
 	ck_assert_ptr_nonnull(strstr(text, "[data_after_close]"));
+}
+END_TEST
+
+/*
+ * The server's FIN sent twice and never acknowledged (the client reset
+ * it): the line counts the FINs and says no ACK covered it; the RST says
+ * which side was in which state.
+ */
+START_TEST(test_fin_resent_never_acked)
+{
+	start(FMT_TEXT);
+	open_conn(40000, 0);
+	client_fin_acked(40000, 100 * MS);
+	seg(40000, 0, 300 * MS, F, 5001, 112, 0);
+	seg(40000, 0, 500 * MS, F, 5001, 112, 0);
+	seg(40000, 1, 501 * MS, DEC_TH_RST, 112, 0, 0);
+	finish();
+	ck_assert_msg(strstr(close_line(1), "; server FIN +0.300000 (sent 2 "
+	    "times) no ACK seen, CLOSE_WAIT 200.000 ms") != NULL, "%s",
+	    close_line(1));
+	ck_assert_ptr_null(strstr(close_line(1), "(x2)"));
+	ck_assert_msg(strstr(text, "    RST +0.501000 from client "
+	    "[after_premature_close] (client in TIME_WAIT, server in "
+	    "LAST_ACK): ") != NULL, "%s", text);
+}
+END_TEST
+
+/*
+ * Times of day in UTC: the connection's first packet on its line, the
+ * capture's span in the summary (the date once when the day is the same,
+ * twice across midnight), the TIME_WAIT peak with its date; a count of
+ * one connection is singular.
+ */
+START_TEST(test_times_of_day)
+{
+	/* 2026-11-23 23:59:59.250 UTC, after the segments' SB_T0. */
+	const int64_t t0 = (1795478399LL - 1700000000LL) * S + 250 * MS;
+
+	start(FMT_TEXT);
+	open_conn(40000, t0);
+	close_client_first(40000, t0 + 100 * MS);
+	finish();
+	ck_assert_msg(strstr(text, "\n#1 10.0.0.1:40000 -> 10.0.0.2:80  at "
+	    "23:59:59.250000 UTC  handshake complete") != NULL, "%s", text);
+	ck_assert_ptr_nonnull(strstr(text, "\n  TCP segments from 2026-11-23 "
+	    "23:59:59.250000 to 23:59:59.353000 UTC (103.000 ms)\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\n  1 connection (peak 1 open "
+	    "at once);"));
+	ck_assert_ptr_nonnull(strstr(text, "\n  10.0.0.1 holds toward "
+	    "10.0.0.2, server port 80: peak 1 at 2026-11-23 23:59:59.352000 "
+	    "UTC, 1 in all"));
+	teardown();
+	setup();
+	start(FMT_TEXT);
+	open_conn(40000, t0);
+	close_client_first(40000, t0 + 800 * MS);
+	open_conn(40001, t0 + 900 * MS);
+	finish();
+	ck_assert_ptr_nonnull(strstr(text, "\n  TCP segments from 2026-11-23 "
+	    "23:59:59.250000 to 2026-11-24 00:00:00.154000 UTC (904.000 ms)"
+	    "\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\n#2 10.0.0.1:40001 -> "
+	    "10.0.0.2:80  at 00:00:00.150000 UTC  "));
+	ck_assert_ptr_nonnull(strstr(text, "\n  2 connections (peak"));
 }
 END_TEST
 
@@ -501,6 +565,8 @@ make_suite_report(void)
 	tcase_add_test(tc, test_half_close_text);
 	tcase_add_test(tc, test_half_close_json);
 	tcase_add_test(tc, test_data_after_close_text);
+	tcase_add_test(tc, test_fin_resent_never_acked);
+	tcase_add_test(tc, test_times_of_day);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("summary lists");
 	tcase_add_checked_fixture(tc, setup, teardown);

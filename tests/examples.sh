@@ -1,6 +1,6 @@
 #!/bin/sh
-# examples.sh: run the EXAMPLES of the man page and compare their output
-# with what the page shows.  In each literal block (.Bd -literal ... .Ed)
+# examples.sh: run the EXAMPLES of the man page and those of the README,
+# and compare their output with what the page shows.  In each literal block (.Bd -literal ... .Ed)
 # of the EXAMPLES section, a line "$ COMMAND" is run by sh from the top of
 # the source tree, with "synfin" being $SYNFIN, and the lines after it, up
 # to the next "$ " line or the end of the block, are its expected output.
@@ -40,6 +40,33 @@ awk -v dir="$tmp" '
 END { print n + 0 > (dir "/count") }
 ' "$page"
 
+# The README's examples too: an indented "$ ./synfin ..." line, and the
+# indented or empty lines after it up to the next text, blank lines at its
+# end left out, are its output.
+awk -v dir="$tmp" -v n="$(cat "$tmp/count")" '
+function close_out() {
+	if (ex) {
+		for (i = 1; i <= kept; i++)
+			print line[i] > (dir "/ex." n ".out")
+		close(dir "/ex." n ".out")
+	}
+	ex = 0; nl = 0; kept = 0
+}
+/^    \$ \.\/synfin / {
+	close_out()
+	n++; ex = 1
+	c = substr($0, 7); sub(/^\.\//, "", c)
+	print c > (dir "/ex." n ".cmd")
+	close(dir "/ex." n ".cmd")
+	printf "" > (dir "/ex." n ".out")
+	next
+}
+ex && /^    / { line[++nl] = substr($0, 5); kept = nl; next }
+ex && /^$/ { line[++nl] = ""; next }
+ex { close_out() }
+END { close_out(); print n + 0 > (dir "/count") }
+' "$top_srcdir/README"
+
 count=$(cat "$tmp/count")
 if [ "$count" -eq 0 ]; then
 	echo "1..1"
@@ -63,7 +90,7 @@ while [ $i -le "$count" ]; do
 	if diff -u "$tmp/ex.$i.out" "$tmp/got" >"$tmp/diff" 2>&1; then
 		echo "ok $i - $short"
 	else
-		echo "not ok $i - $short: output differs from the man page"
+		echo "not ok $i - $short: output differs from the page"
 		sed 's/^/# /' "$tmp/diff" "$tmp/err" | head -30
 		fail=$((fail + 1))
 	fi

@@ -180,7 +180,7 @@ check "text: RST verdict line format" \
 check "text: RST refused line" \
     "grep -Eq ' RST refused #[0-9]+ 10\.233\.7\.1:[0-9]+ -> 10\.233\.7\.2:5002 from server: ' $tmp/text"
 check "text: final report with verdicts and drops" \
-    "grep -q '^Verdicts' $tmp/text && grep -q 'kernel drops [0-9]' $tmp/text && grep -q '^#[0-9]* 10.233.7.1:[0-9]* -> 10.233.7.2:5001  handshake complete, close normal' $tmp/text"
+    "grep -q '^Verdicts' $tmp/text && grep -q 'kernel drops [0-9]' $tmp/text && grep -q '^#[0-9]* 10.233.7.1:[0-9]* -> 10.233.7.2:5001  at [0-9:.]* UTC  handshake complete, close normal' $tmp/text"
 
 ip netns exec "$A" "$SYNFIN" --json "$tmp/live.pcap" >"$tmp/file" \
     2>"$tmp/file.err"
