@@ -742,6 +742,22 @@ msec(struct sbuf *b, int64_t ns)
 	sb_puts(b, unit);
 }
 
+/* The whole seconds of a packet time, rounded down (before 1970 too). */
+static int64_t
+floor_sec(int64_t ns)
+{
+	return ns / CONN_NS - (ns % CONN_NS < 0);
+}
+
+/* The UTC day of a packet time, counted from the epoch. */
+static int64_t
+utc_day(int64_t ns)
+{
+	int64_t sec = floor_sec(ns);
+
+	return sec / 86400 - (sec % 86400 < 0);
+}
+
 /*
  * A packet time in UTC for the text report: "HH:MM:SS.ffffff", with
  * "YYYY-MM-DD " before it when date is set.  The time of day is plain
@@ -750,13 +766,9 @@ msec(struct sbuf *b, int64_t ns)
 static void
 utc_time(struct sbuf *b, int64_t ns, bool date)
 {
-	int64_t sec = ns / CONN_NS, us = (ns % CONN_NS) / 1000, sod;
+	int64_t sec = floor_sec(ns), sod = sec - utc_day(ns) * 86400;
 	char o[15];
 
-	if (us < 0) {
-		sec--;
-		us += 1000000;
-	}
 	if (date) {
 		time_t t = (time_t)sec;
 		struct tm tm;
@@ -765,9 +777,6 @@ utc_time(struct sbuf *b, int64_t ns, bool date)
 			sb_printf(b, "%04d-%02d-%02d ", tm.tm_year + 1900,
 			    tm.tm_mon + 1, tm.tm_mday);
 	}
-	sod = sec % 86400;
-	if (sod < 0)
-		sod += 86400;
 	o[0] = (char)('0' + sod / 36000);
 	o[1] = (char)('0' + sod / 3600 % 10);
 	o[2] = ':';
@@ -777,17 +786,8 @@ utc_time(struct sbuf *b, int64_t ns, bool date)
 	o[6] = (char)('0' + sod % 60 / 10);
 	o[7] = (char)('0' + sod % 10);
 	o[8] = '.';
-	digits6(o + 9, us);
+	digits6(o + 9, (ns - sec * CONN_NS) / 1000);
 	sb_putn(b, o, sizeof(o));
-}
-
-/* The UTC day of a packet time, counted from the epoch. */
-static int64_t
-utc_day(int64_t ns)
-{
-	int64_t sec = ns / CONN_NS - (ns % CONN_NS < 0);
-
-	return sec / 86400 - (sec % 86400 < 0);
 }
 
 /* "connection" or "connections", after the count. */
