@@ -5,7 +5,9 @@
  */
 #include "cfg.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -129,16 +131,58 @@ help(void)
 "read), 3 resource limit.\n");
 }
 
+/*
+ * A plain decimal number of seconds ("1795424701.4612"), digit by digit
+ * to the nanosecond (rounded on the tenth decimal): a double holds about
+ * 16 digits, and that one came out as 1795424701.461199872.  0 if s is
+ * not of that form, -1 if it is but above max seconds.
+ */
+static int
+decimal_secs(const char *s, int64_t max, int64_t *ns)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int64_t sec = 0, frac = 0, scale = 100000000;
+	bool any = false;
+
+	if (*p == '+')
+		p++;
+	for (; isdigit(*p); p++, any = true)
+		if ((sec = sec * 10 + (*p - '0')) > max)
+			return -1;
+	if (*p == '.')
+		for (p++; isdigit(*p); p++, any = true) {
+			if (scale > 0)
+				frac += (*p - '0') * scale;
+			else if (scale == 0 && *p >= '5')
+				frac++;
+			scale = scale > 0 ? scale / 10 : -1;
+		}
+	if (!any || *p != '\0')
+		return 0;
+	if (frac == 1000000000) {
+		sec++;
+		frac = 0;
+	}
+	if (sec > max || (sec == max && frac > 0))
+		return -1;
+	*ns = sec * 1000000000 + frac;
+	return 1;
+}
+
 static int
 parse_secs(const char *s, const char *opt, int64_t *ns)
 {
+	const int64_t max = 10000000000;	/* seconds */
 	char *end;
 	double v;
+	int rc;
 
+	if ((rc = decimal_secs(s, max, ns)) == 1)
+		return 0;
 	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < 0 ||
-	    v > 1e10) {
+	v = rc == 0 ? strtod(s, &end) : -1;
+	if (rc != 0 || errno != 0 || end == s || *end != '\0' ||
+	    !isfinite(v) || v < 0 || v > (double)max) {
 		fprintf(stderr, "synfin: %s: bad number of seconds \"%s\"\n",
 		    opt, s);
 		return -1;

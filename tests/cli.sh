@@ -199,4 +199,12 @@ check "--at before the capture: empty netstat" "grep -q '\"netstat\":{}' $tmp/o"
 # --at inside the connection's ESTABLISHED phase: both ends ESTABLISHED.
 "$SYNFIN" --json --at 1795424701.4612 "$P/client-close.pcap" >"$tmp/o" 2>&1
 check "--at mid-connection: both ends ESTABLISHED" "grep -q '\"netstat\":{\"10.231.0.1\":{\"ESTABLISHED\":1},\"10.231.0.2\":{\"ESTABLISHED\":1}}' $tmp/o"
+# Seconds to the nanosecond as written (a double made .4612 .461199872),
+# told as a UTC date in the text; exponents still read; past 1e10 refused.
+"$SYNFIN" --at 1795424701.4612 "$P/client-close.pcap" >"$tmp/o" 2>&1
+check "--at exact to the nanosecond, as a UTC date" "grep -qx 'States per host at 2026-11-23 09:05:01.461200 UTC (--at 1795424701.461200000)' $tmp/o"
+"$SYNFIN" --at 1e1 --json "$P/client-close.pcap" >"$tmp/o" 2>&1
+check "--at 1e1 is read" "[ $? -eq 0 ]"
+"$SYNFIN" --at 10000000000.1 --json "$P/client-close.pcap" >"$tmp/o" 2>&1
+check "--at past 1e10 seconds exits 1" "[ $? -eq 1 ]"
 [ $fail -eq 0 ]
