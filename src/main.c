@@ -179,16 +179,18 @@ parse_secs(const char *s, const char *opt, int64_t *ns)
 
 	if ((rc = decimal_secs(s, max, ns)) == 1)
 		return 0;
-	errno = 0;
-	v = rc == 0 ? strtod(s, &end) : -1;
-	if (rc != 0 || errno != 0 || end == s || *end != '\0' ||
-	    !isfinite(v) || v < 0 || v > (double)max) {
-		fprintf(stderr, "synfin: %s: bad number of seconds \"%s\"\n",
-		    opt, s);
-		return -1;
+	if (rc == 0) {
+		/* Not a plain decimal (an exponent, say): strtod() reads it. */
+		errno = 0;
+		v = strtod(s, &end);
+		if (errno == 0 && end != s && *end == '\0' && isfinite(v) &&
+		    v >= 0 && v <= (double)max) {
+			*ns = (int64_t)llround(v * 1e9);
+			return 0;
+		}
 	}
-	*ns = (int64_t)llround(v * 1e9);
-	return 0;
+	fprintf(stderr, "synfin: %s: bad number of seconds \"%s\"\n", opt, s);
+	return -1;
 }
 
 static int

@@ -1,9 +1,10 @@
 #!/bin/sh
 # examples.sh: run the EXAMPLES of the man page and those of the README,
-# and compare their output with what the page shows.  In each literal block (.Bd -literal ... .Ed)
-# of the EXAMPLES section, a line "$ COMMAND" is run by sh from the top of
-# the source tree, with "synfin" being $SYNFIN, and the lines after it, up
-# to the next "$ " line or the end of the block, are its expected output.
+# and compare their output with what the page shows.  In each literal
+# block (.Bd -literal ... .Ed) of the man page's EXAMPLES section, a line
+# "$ COMMAND" is run by sh from the top of the source tree, with "synfin"
+# being $SYNFIN, and the lines after it, up to the next "$ " line or the
+# end of the block, are its expected output.
 # TAP output.  A command that needs jq is skipped when jq is missing.
 set -u
 : "${SYNFIN:?set SYNFIN to the synfin binary}"
