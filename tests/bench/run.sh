@@ -403,6 +403,26 @@ case $BENCH_TOOL_RUNS in
 esac
 mkdir -p "$OUT" || die "cannot create $OUT"
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
+# Memory handed back to the host (a guest with free page reporting): a
+# fresh page there costs a fault on the host too (doc/performance.md).
+REPORTED=/sys/module/page_reporting/parameters/reported_kib
+REPORTED0=$(cat "$REPORTED" 2>/dev/null)
+
+# How the kernel hands out memory: transparent huge pages, page reporting.
+memory_note() {
+	local thp r1
+	thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' \
+	    /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)
+	printf 'transparent huge pages %s' "${thp:-unknown}"
+	r1=$(cat "$REPORTED" 2>/dev/null)
+	if [ -n "$REPORTED0" ] && [ -n "$r1" ]; then
+		awk -v a="$REPORTED0" -v b="$r1" 'BEGIN {
+		    printf ", free page reporting on: %.1f GB handed back" \
+			" to the host during the run", (b - a) * 1024 / 1e9 }'
+	else
+		printf ', no free page reporting'
+	fi
+}
 RAW=$OUT/raw.tsv
 printf 'capture\ttool\trun\trc\twall_s\tuser_s\tsys_s\tmaxrss_kb\n' >"$RAW"
 
@@ -478,12 +498,13 @@ synfin_version=NA
 [ -x "$SYNFIN" ] && synfin_version=$(timeout 10 "$SYNFIN" --version 2>&1 |
     head -n 1)
 
+MEMNOTE=$(memory_note)
 {
 	echo "synfin benchmark"
 	echo "date:    $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 	echo "host:    nproc=$(nproc) cpu=${cpu_model:-unknown}"
 	echo "kernel:  $(uname -sr)"
-	echo "memory:  $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+	echo "memory:  $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo); $MEMNOTE"
 	echo "load:    at start $LOAD0; at end $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "synfin:  $SYNFIN ($synfin_version)"
 	echo "runs:    median of $BENCH_RUNS (reference tools $BENCH_TOOL_RUNS), timeout ${BENCH_TIMEOUT}s (tools ${BENCH_TOOL_TIMEOUT}s), seed $BENCH_SEED"
@@ -612,6 +633,7 @@ synfin_version=NA
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 	echo "- host: $(nproc) CPUs, ${cpu_model:-unknown}, $(uname -sr)"
 	echo "- load average: at start $LOAD0, at end $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "- memory: $MEMNOTE"
 	echo "- runs: median of $BENCH_RUNS, seed $BENCH_SEED"
 	for c in "${CAPS[@]}"; do
 		echo "- CPUs during $c: ${MACHINE[$c]:-NA}"
