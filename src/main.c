@@ -7,11 +7,11 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

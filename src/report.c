@@ -742,20 +742,18 @@ msec(struct sbuf *b, int64_t ns)
 	sb_puts(b, unit);
 }
 
-/* The whole seconds of a packet time, rounded down (before 1970 too). */
+/* a / b rounded down (b > 0): times before 1970 too. */
 static int64_t
-floor_sec(int64_t ns)
+floor_div(int64_t a, int64_t b)
 {
-	return ns / CONN_NS - (ns % CONN_NS < 0);
+	return a / b - (a % b < 0);
 }
 
 /* The UTC day of a packet time, counted from the epoch. */
 static int64_t
 utc_day(int64_t ns)
 {
-	int64_t sec = floor_sec(ns);
-
-	return sec / 86400 - (sec % 86400 < 0);
+	return floor_div(floor_div(ns, CONN_NS), 86400);
 }
 
 /*
@@ -766,7 +764,8 @@ utc_day(int64_t ns)
 static void
 utc_time(struct sbuf *b, int64_t ns, bool date)
 {
-	int64_t sec = floor_sec(ns), sod = sec - utc_day(ns) * 86400;
+	int64_t sec = floor_div(ns, CONN_NS);
+	int64_t sod = sec - floor_div(sec, 86400) * 86400;
 	char o[15];
 
 	if (date) {
