@@ -13,9 +13,25 @@
  * aggregate's growing arrays on the engine's thread (doc/performance.md,
  * eighth round).
  *
+ * While big_ahead_start() is in force a thread of its own faults memory
+ * in before the caller first touches it: clearing fresh huge pages was a
+ * tenth to a quarter of the engine's time on machines that hand freed
+ * memory back to their host (doc/performance.md, twelfth round), and it
+ * was the engine that waited for them.  That thread keeps the pools'
+ * next 2 MiB chunks ready, makes the tables that big_ahead() says are
+ * coming, and faults in the next pages of arrays filled in order
+ * (big_ahead_used()), a page or two past their last used.  It only
+ * faults pages in (MADV_POPULATE_WRITE, or a zero written to each page of
+ * a mapping nobody else has yet), never changes a byte another thread
+ * may use, and a mapping is only moved or unmapped once nothing of it is
+ * waiting to be faulted in or being faulted in: all under one mutex,
+ * taken once a chunk, a table or a growth.
+ *
  * Under AddressSanitizer every array is malloc()'s, so that overflows and
  * leaks are still caught.
  */
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +39,7 @@
 #include <sys/mman.h>
 
 #include "bigmem.h"
+#include "ring.h"
 
 #if defined(SYNFIN_ASAN) || !defined(MREMAP_MAYMOVE) || \
     !defined(MAP_ANONYMOUS)
@@ -68,6 +85,209 @@ map_new(size_t size)
 }
 #endif
 
+/* ---- made ahead ---- */
+
+#define BIG_STOCK	2	/* pool chunks kept ready */
+#define BIG_MADE	4	/* tables big_ahead() asked for at once */
+#define BIG_NFILL	8	/* ranges waiting to be faulted in */
+#define BIG_FILL_AHEAD	(2 * BIG_CHUNK)	/* faulted in past the last used */
+#define BIG_PAGE	4096	/* a step of touch() */
+
+struct big_range {
+	unsigned char	*p;
+	size_t		len;
+};
+
+/*
+ * The one helper of the process: memory is the process's, like
+ * malloc()'s, and every pool and table takes from it.  All under mu.
+ * made[] holds the tables asked for, p NULL until made; making is the
+ * length of the one being made now (0: none); fill[] the ranges of
+ * arrays to fault in, busy the step of one being faulted in now.
+ */
+static struct {
+	pthread_mutex_t	mu;
+	pthread_cond_t	work;		/* for the helper: work, or stop */
+	pthread_cond_t	done;		/* from the helper: a step ended */
+	pthread_t	tid;
+	bool		on;
+	bool		stop;
+	unsigned	nchunk;
+	void		*chunk[BIG_STOCK];
+	unsigned	nmade;
+	struct big_range made[BIG_MADE];
+	size_t		making;
+	unsigned	nfill;
+	struct big_range fill[BIG_NFILL];
+	struct big_range busy;
+} ahead = {
+	.mu = PTHREAD_MUTEX_INITIALIZER,
+	.work = PTHREAD_COND_INITIALIZER,
+	.done = PTHREAD_COND_INITIALIZER,
+};
+
+#ifndef BIG_PLAIN
+/*
+ * Fault in len bytes at p writably, so that each (huge) page is there.
+ * MADV_POPULATE_WRITE (Linux 5.14) changes no byte, so it may run on
+ * memory another thread is using; the fallback writes a zero on each
+ * page, so it is only for a mapping nobody else has yet (mine).
+ */
+static void
+touch(unsigned char *p, size_t len, bool mine)
+{
+	size_t i;
+
+#ifdef MADV_POPULATE_WRITE
+	if (madvise(p, len, MADV_POPULATE_WRITE) == 0)
+		return;
+#endif
+	if (mine)
+		for (i = 0; i < len; i += BIG_PAGE)
+			((volatile unsigned char *)p)[i] = 0;
+}
+
+/* Whether [a, a + alen) and [b, b + blen) share a byte. */
+static bool
+overlaps(const unsigned char *a, size_t alen, const unsigned char *b,
+    size_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/*
+ * A new mapping of len bytes (a multiple of 2 MiB), faulted in, or NULL;
+ * called and returning with mu held, which it lets go meanwhile.
+ */
+static unsigned char *
+make(size_t len)
+{
+	unsigned char *p;
+
+	pthread_mutex_unlock(&ahead.mu);
+	if ((p = map_new(len)) != NULL)
+		touch(p, len, true);
+	pthread_mutex_lock(&ahead.mu);
+	return p;
+}
+
+static void *
+ahead_main(void *arg)
+{
+	unsigned char *p;
+	size_t len;
+	unsigned i;
+
+	(void)arg;
+	ring_helper_thread();
+	pthread_mutex_lock(&ahead.mu);
+	while (!ahead.stop) {
+		/* First the pools' chunks, which are taken all the time. */
+		if (ahead.nchunk < BIG_STOCK) {
+			if ((p = make(BIG_CHUNK)) == NULL)
+				break;	/* big_chunk() finds out itself */
+			ahead.chunk[ahead.nchunk++] = p;
+			continue;
+		}
+		for (i = 0; i < ahead.nmade && ahead.made[i].p != NULL; i++)
+			;
+		if (i < ahead.nmade) {
+			len = ahead.made[i].len;
+			ahead.making = len;
+			p = make(len);
+			ahead.making = 0;
+			/* big_calloc() may have given up on it meanwhile. */
+			for (i = 0; i < ahead.nmade; i++)
+				if (ahead.made[i].p == NULL &&
+				    ahead.made[i].len == len)
+					break;
+			if (i < ahead.nmade && p != NULL)
+				ahead.made[i].p = p;
+			else if (i < ahead.nmade)
+				ahead.made[i] = ahead.made[--ahead.nmade];
+			else if (p != NULL)
+				(void)munmap(p, len);
+			pthread_cond_broadcast(&ahead.done);
+			continue;
+		}
+		if (ahead.nfill > 0) {
+			/* One 2 MiB step, so that hold() waits little. */
+			ahead.busy = ahead.fill[0];
+			if (ahead.busy.len > BIG_CHUNK)
+				ahead.busy.len = BIG_CHUNK;
+			ahead.fill[0].p += ahead.busy.len;
+			if ((ahead.fill[0].len -= ahead.busy.len) == 0)
+				ahead.fill[0] = ahead.fill[--ahead.nfill];
+			pthread_mutex_unlock(&ahead.mu);
+			touch(ahead.busy.p, ahead.busy.len, false);
+			pthread_mutex_lock(&ahead.mu);
+			ahead.busy.p = NULL;
+			ahead.busy.len = 0;
+			pthread_cond_broadcast(&ahead.done);
+			continue;
+		}
+		pthread_cond_wait(&ahead.work, &ahead.mu);
+	}
+	pthread_mutex_unlock(&ahead.mu);
+	return NULL;
+}
+
+/*
+ * A table of len bytes that big_ahead() asked for and the helper made, or
+ * NULL (then it is no longer asked for).  If it is being made now, wait:
+ * that is quicker than making it again.
+ */
+static unsigned char *
+take_made(size_t len)
+{
+	unsigned char *p = NULL;
+	unsigned i;
+
+	pthread_mutex_lock(&ahead.mu);
+	for (;;) {
+		for (i = 0; i < ahead.nmade; i++)
+			if (ahead.made[i].len == len)
+				break;
+		if (i == ahead.nmade)
+			break;
+		if (ahead.made[i].p == NULL && ahead.making == len) {
+			pthread_cond_wait(&ahead.done, &ahead.mu);
+			continue;
+		}
+		p = ahead.made[i].p;
+		ahead.made[i] = ahead.made[--ahead.nmade];
+		break;
+	}
+	pthread_mutex_unlock(&ahead.mu);
+	return p;
+}
+
+/*
+ * The mapping [p, p + len) is about to move or go: nothing of it may wait
+ * to be faulted in, nor be faulted in now.
+ */
+static void
+hold(unsigned char *p, size_t len)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&ahead.mu);
+	for (i = 0; i < ahead.nfill;) {
+		if (overlaps(ahead.fill[i].p, ahead.fill[i].len, p, len))
+			ahead.fill[i] = ahead.fill[--ahead.nfill];
+		else
+			i++;
+	}
+	while (ahead.busy.p != NULL &&
+	    overlaps(ahead.busy.p, ahead.busy.len, p, len))
+		pthread_cond_wait(&ahead.done, &ahead.mu);
+	pthread_mutex_unlock(&ahead.mu);
+}
+
+#endif /* !BIG_PLAIN */
+
+/* ---- arrays ---- */
+
 bool
 big_maps(size_t size)
 {
@@ -83,8 +303,13 @@ void *
 big_calloc(size_t size)
 {
 #ifndef BIG_PLAIN
-	if (size >= BIG_MIN)
+	unsigned char *p;
+
+	if (size >= BIG_MIN) {
+		if ((p = take_made(map_len(size))) != NULL)
+			return p;
 		return map_new(size);
+	}
 #endif
 	return calloc(1, size);
 }
@@ -104,10 +329,12 @@ big_realloc(void *p, size_t old, size_t size)
 		 * inside the last page kept), so a growth touches no page.
 		 */
 		q = p;
-		if (map_len(size) != map_len(old) &&
-		    (q = mremap(p, map_len(old), map_len(size),
-		    MREMAP_MAYMOVE)) == MAP_FAILED)
-			return NULL;
+		if (map_len(size) != map_len(old)) {
+			hold(p, map_len(old));
+			if ((q = mremap(p, map_len(old), map_len(size),
+			    MREMAP_MAYMOVE)) == MAP_FAILED)
+				return NULL;
+		}
 		if (size < old)
 			memset(q + size, 0, (old < map_len(size) ? old :
 			    map_len(size)) - size);
@@ -136,6 +363,7 @@ big_free(void *p, size_t size)
 		return;
 #ifndef BIG_PLAIN
 	if (size >= BIG_MIN) {
+		hold(p, map_len(size));
 		(void)munmap(p, map_len(size));
 		return;
 	}
@@ -143,4 +371,117 @@ big_free(void *p, size_t size)
 	(void)size;
 #endif
 	free(p);
+}
+
+void *
+big_chunk(void)
+{
+	void *p = NULL;
+
+	pthread_mutex_lock(&ahead.mu);
+	if (ahead.nchunk > 0) {
+		p = ahead.chunk[--ahead.nchunk];
+		pthread_cond_signal(&ahead.work);
+	}
+	pthread_mutex_unlock(&ahead.mu);
+	return p != NULL ? p : big_calloc(BIG_CHUNK);
+}
+
+void
+big_ahead(size_t size)
+{
+#ifndef BIG_PLAIN
+	size_t len = map_len(size);
+	unsigned i;
+
+	if (size < BIG_MIN)
+		return;
+	pthread_mutex_lock(&ahead.mu);
+	for (i = 0; i < ahead.nmade && ahead.made[i].len != len; i++)
+		;
+	if (ahead.on && i == ahead.nmade && ahead.nmade < BIG_MADE) {
+		ahead.made[ahead.nmade].p = NULL;
+		ahead.made[ahead.nmade++].len = len;
+		pthread_cond_signal(&ahead.work);
+	}
+	pthread_mutex_unlock(&ahead.mu);
+#else
+	(void)size;
+#endif
+}
+
+void
+big_ahead_used(void *p, size_t size, size_t used)
+{
+#ifndef BIG_PLAIN
+	size_t from, to;
+
+	if (size < BIG_MIN)
+		return;
+	from = (used & ~(BIG_CHUNK - 1)) + BIG_CHUNK;
+	to = from + BIG_FILL_AHEAD;
+	if (to > map_len(size))
+		to = map_len(size);
+	if (from >= to)
+		return;
+	pthread_mutex_lock(&ahead.mu);
+	if (ahead.on && ahead.nfill < BIG_NFILL) {
+		ahead.fill[ahead.nfill].p = (unsigned char *)p + from;
+		ahead.fill[ahead.nfill++].len = to - from;
+		pthread_cond_signal(&ahead.work);
+	}
+	pthread_mutex_unlock(&ahead.mu);
+#else
+	(void)p;
+	(void)size;
+	(void)used;
+#endif
+}
+
+int
+big_ahead_start(void)
+{
+#ifndef BIG_PLAIN
+	int rc = 0;
+
+	pthread_mutex_lock(&ahead.mu);
+	if (!ahead.on) {
+		ahead.stop = false;
+		if (pthread_create(&ahead.tid, NULL, ahead_main, NULL) == 0) {
+			(void)pthread_setname_np(ahead.tid, "synfin-mem");
+			ahead.on = true;
+		} else
+			rc = -1;
+	}
+	pthread_mutex_unlock(&ahead.mu);
+	return rc;
+#else
+	return -1;
+#endif
+}
+
+void
+big_ahead_stop(void)
+{
+	pthread_mutex_lock(&ahead.mu);
+	if (!ahead.on) {
+		pthread_mutex_unlock(&ahead.mu);
+		return;
+	}
+	ahead.stop = true;
+	pthread_cond_signal(&ahead.work);
+	pthread_mutex_unlock(&ahead.mu);
+	pthread_join(ahead.tid, NULL);
+	pthread_mutex_lock(&ahead.mu);
+	ahead.on = false;
+	ahead.nfill = 0;
+	while (ahead.nchunk > 0)
+		(void)munmap(ahead.chunk[--ahead.nchunk], BIG_CHUNK);
+	while (ahead.nmade > 0) {
+		ahead.nmade--;
+		if (ahead.made[ahead.nmade].p != NULL)
+			(void)munmap(ahead.made[ahead.nmade].p,
+			    ahead.made[ahead.nmade].len);
+	}
+	pthread_mutex_unlock(&ahead.mu);
 }

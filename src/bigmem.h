@@ -41,4 +41,41 @@ void	*big_realloc(void *p, size_t old, size_t size);
 /* Free p of size bytes (NULL is ignored). */
 void	big_free(void *p, size_t size);
 
+/* The size of a big_chunk(): 2 MiB, one huge page. */
+#define BIG_CHUNK	((size_t)2 << 20)
+
+/*
+ * A zeroed BIG_CHUNK of bytes on a 2 MiB boundary, freed with big_free(p,
+ * BIG_CHUNK); NULL on allocation error.  While big_ahead_start() is in
+ * force it comes, when one is ready, from those another thread mapped
+ * and faulted in ahead, so that the caller's first touch of it takes no
+ * page fault.
+ */
+void	*big_chunk(void);
+/*
+ * A big_calloc(size) is coming (a table about to grow): while
+ * big_ahead_start() is in force, the thread makes it ahead, faulted in,
+ * and that big_calloc() takes it.  Nothing for an array that is not a
+ * mapping (!big_maps(size)), nor for one already asked for.
+ */
+void	big_ahead(size_t size);
+/*
+ * The array p of size bytes, filled in order, now has its bytes up to
+ * used in use: while big_ahead_start() is in force, the thread faults in
+ * the pages that follow, up to 4 MiB past the 2 MiB page of used.  Call
+ * it when used enters a new 2 MiB page; nothing for an array that is not
+ * a mapping.
+ */
+void	big_ahead_used(void *p, size_t size, size_t used);
+/*
+ * Start the thread that makes memory ahead: the pools' chunks, the tables
+ * big_ahead() announces and the pages big_ahead_used() says come next.
+ * 0, or -1 if it could not start (then every array is mapped and faulted
+ * in by its user, as without it).  A second start while one is in force
+ * does nothing.
+ */
+int	big_ahead_start(void);
+/* Stop that thread and free what it made that was not taken. */
+void	big_ahead_stop(void);
+
 #endif /* SYNFIN_BIGMEM_H */

@@ -192,6 +192,9 @@ amap_get(struct amap *m, const void *key)
 		m->untracked++;
 		return NULL;
 	}
+	/* The next index is made ahead (bigmem.h), an eighth before. */
+	if (m->n == m->cap - m->cap / 8)
+		big_ahead(m->cap * 4 * sizeof(*m->slots));
 	if (m->n == m->cap) {
 		if (!amap_grow(m))
 			return NULL;
@@ -200,6 +203,8 @@ amap_get(struct amap *m, const void *key)
 			;
 	}
 	rec = m->recs + m->n * m->reclen;
+	if (((m->n * m->reclen) & (BIG_CHUNK - 1)) < m->reclen)
+		big_ahead_used(m->recs, m->cap * m->reclen, m->n * m->reclen);
 	memset(rec, 0, m->reclen);
 	memcpy(rec, key, m->keylen);
 	m->slots[b].idx = (uint32_t)++m->n;

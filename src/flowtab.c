@@ -267,6 +267,10 @@ flow_insert(struct flowtab *ft, const struct flow_key *key, uint32_t hash)
 	size_t b;
 	int t;
 
+	/* The next table is made ahead (bigmem.h), a 32nd before. */
+	if (ft->size[1] == 0 &&
+	    ft->used == ft->size[0] - ft->size[0] / 4 - ft->size[0] / 32)
+		big_ahead(ft->size[0] * 2 * sizeof(*ft->tab[1]));
 	if (ft->size[1] == 0 && ft->used >= ft->size[0] - ft->size[0] / 4) {
 		ft->tab[1] = big_calloc(ft->size[0] * 2 * sizeof(*ft->tab[1]));
 		if (ft->tab[1] != NULL) {

@@ -5,11 +5,12 @@
  * goes on a LIFO free list, reused before the chunk is cut further.
  * Compared with one malloc() per connection there is no per-object
  * header and no fragmentation from the variable-size allocations that
- * come and go in between.  Each chunk is a big_calloc() array (bigmem.c),
- * so a huge page where the system gives one: one page fault and one TLB
- * entry per 2 MiB.  Chunks are only given back by pool_trim() once every
- * object is back, or pool_free(), so the pool's size follows the peak
- * number of objects alive, not the number ever made.
+ * come and go in between.  Each chunk is a big_chunk() (bigmem.c), so a
+ * huge page where the system gives one: one page fault and one TLB entry
+ * per 2 MiB, taken ahead by bigmem's thread while one runs.  Chunks are
+ * only given back by pool_trim() once every object is back, or
+ * pool_free(), so the pool's size follows the peak number of objects
+ * alive, not the number ever made.
  *
  * Under AddressSanitizer every object is its own calloc()/free(), so
  * that use after free and leaks are still caught per object.
@@ -27,7 +28,7 @@
 #define POOL_PLAIN	1
 #endif
 
-#define POOL_CHUNK	((size_t)2 << 20)	/* bytes */
+#define POOL_CHUNK	BIG_CHUNK	/* bytes */
 
 /* The head of a chunk; the objects follow it. */
 struct pool_chunk {
@@ -121,7 +122,7 @@ pool_grow(struct pool *p)
 {
 	struct pool_chunk *ch;
 
-	if ((ch = big_calloc(POOL_CHUNK)) == NULL)
+	if ((ch = big_chunk()) == NULL)
 		return false;
 	ch->next = p->chunks;
 	p->chunks = ch;

@@ -6,11 +6,18 @@
  * free of each kind is clean (the sanitizer builds check the malloc()
  * side for leaks and overflows).  A big array is a mapping of its own on
  * a 2 MiB boundary, advised to be huge pages where the kernel has them.
+ * With the helper thread started, the memory it makes ahead (the pools'
+ * chunks, announced tables, the pages after an array's last used) comes
+ * zeroed and already resident, and arrays grown, shrunk and freed while
+ * it works on them keep their bytes (the thread-sanitizer build checks
+ * its locking).
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <sys/mman.h>
 
 #include <unistd.h>
 
@@ -182,6 +189,141 @@ START_TEST(test_maps_huge)
 }
 END_TEST
 
+/* Whether every 4 KiB page of [p, p + len) is resident (mincore(2)). */
+static bool
+resident(const void *p, size_t len)
+{
+	static unsigned char vec[(64 * MIB) / 4096];
+	size_t i, n = (len + 4095) / 4096;
+
+	ck_assert_uint_le(n, sizeof(vec));
+	if (mincore((void *)(uintptr_t)p, len, vec) != 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if ((vec[i] & 1) == 0)
+			return false;
+	return true;
+}
+
+START_TEST(test_ahead_chunks)
+{
+	unsigned char *p;
+	int i, warm = 0;
+
+	if (big_ahead_start() != 0) {
+		/* No helper (the AddressSanitizer build): plain chunks. */
+		ck_assert_ptr_nonnull(p = big_chunk());
+		check_content(p, 0, BIG_CHUNK);
+		big_free(p, BIG_CHUNK);
+		big_ahead_stop();
+		return;
+	}
+	ck_assert_int_eq(big_ahead_start(), 0);	/* a second start: nothing */
+	for (i = 0; i < 200 && warm < 4; i++) {
+		ck_assert_ptr_nonnull(p = big_chunk());
+		ck_assert_uint_eq((uintptr_t)p % (2 * MIB), 0);
+		if (resident(p, BIG_CHUNK))
+			warm++;
+		check_content(p, 0, BIG_CHUNK);
+		fill(p, 0, BIG_CHUNK);
+		big_free(p, BIG_CHUNK);
+		usleep(10000);
+	}
+	ck_assert_int_ge(warm, 4);
+	/* Stopped with chunks in stock: they are freed; twice is harmless. */
+	big_ahead_stop();
+	big_ahead_stop();
+	ck_assert_ptr_nonnull(p = big_chunk());
+	check_content(p, 0, BIG_CHUNK);
+	big_free(p, BIG_CHUNK);
+}
+END_TEST
+
+START_TEST(test_ahead_table)
+{
+	const size_t size = 8 * MIB + 12;
+	unsigned char *p;
+	int i;
+	bool warm = false;
+
+	if (big_ahead_start() != 0) {
+		big_ahead(size);
+		ck_assert_ptr_nonnull(p = big_calloc(size));
+		check_content(p, 0, size);
+		big_free(p, size);
+		return;
+	}
+	for (i = 0; i < 50 && !warm; i++) {
+		big_ahead(size);
+		big_ahead(size);	/* asked for twice: made once */
+		usleep(20000 * (useconds_t)(i + 1));
+		ck_assert_ptr_nonnull(p = big_calloc(size));
+		warm = resident(p, size);
+		check_content(p, 0, size);
+		fill(p, 0, size);
+		big_free(p, size);
+	}
+	ck_assert(warm);
+	/* Asked for and never taken, then stopped: freed by the stop. */
+	big_ahead(size);
+	big_ahead(32 * MIB);
+	big_ahead(100);		/* not a mapping: nothing */
+	usleep(20000);
+	big_ahead_stop();
+}
+END_TEST
+
+START_TEST(test_ahead_used)
+{
+	size_t size = 4 * MIB, next, used;
+	unsigned char *p;
+	int i;
+	bool warm = false;
+
+	(void)big_ahead_start();
+	ck_assert_ptr_nonnull(p = big_calloc(size));
+	fill(p, 0, size);
+	/*
+	 * Grown, and said to be used into the growth, again and again while
+	 * the helper faults the pages after the last used in.
+	 */
+	for (next = 8 * MIB; next <= 64 * MIB; next *= 2) {
+		ck_assert_ptr_nonnull(p = big_realloc(p, size, next));
+		check_content(p, 4096, 4096);
+		for (i = 0; i < 4096; i++)
+			ck_assert_uint_eq(p[size + (size_t)i], 0);
+		fill(p, size, size + 4096);
+		big_ahead_used(p, next, size);
+		size = next;
+	}
+	/* The two pages after 32 MiB's, and nothing past the end. */
+	big_ahead_used(p, size, 32 * MIB + 5);
+	big_ahead_used(p, size, size - 1);
+	for (i = 0; i < 200 && !warm; i++) {
+		warm = resident(p + 34 * MIB, 4 * MIB);
+		usleep(10000);
+	}
+#ifndef SYNFIN_ASAN
+	ck_assert(warm);
+#endif
+	/* What each growth kept, and what the helper faulted in is zero. */
+	check_content(p, 4 * MIB + 4096, 4 * MIB + 4096);
+	for (i = 0; i < (int)(32 * MIB - 4096); i++)
+		if (p[32 * MIB + 4096 + (size_t)i] != 0)
+			ck_abort_msg("byte %d past 32 MiB not zero", i);
+	/* Shrunk, grown and freed at once: none of it waits for the helper. */
+	for (used = 0; used < size; used += 2 * MIB)
+		big_ahead_used(p, size, used);
+	ck_assert_ptr_nonnull(p = big_realloc(p, size, 6 * MIB));
+	big_ahead_used(p, 6 * MIB, 0);
+	ck_assert_ptr_nonnull(p = big_realloc(p, 6 * MIB, 40 * MIB));
+	big_ahead_used(p, 40 * MIB, 0);
+	big_free(p, 40 * MIB);
+	big_ahead_used(NULL, 100, 0);	/* not a mapping: nothing */
+	big_ahead_stop();
+}
+END_TEST
+
 Suite *
 make_suite_bigmem(void)
 {
@@ -194,6 +336,9 @@ make_suite_bigmem(void)
 	tcase_add_test(tc, test_shrink_then_grow);
 	tcase_add_test(tc, test_realloc_null);
 	tcase_add_test(tc, test_maps_huge);
+	tcase_add_test(tc, test_ahead_chunks);
+	tcase_add_test(tc, test_ahead_table);
+	tcase_add_test(tc, test_ahead_used);
 	suite_add_tcase(s, tc);
 	return s;
 }
