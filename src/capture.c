@@ -38,7 +38,6 @@
 #ifdef HAVE_STDIO_EXT_H
 #include <stdio_ext.h>
 #endif
-#include "bigmem.h"
 #include "capture.h"
 #include "cfg.h"
 #include "decode.h"
@@ -390,8 +389,6 @@ read_piped(struct cap_reader *r, struct trk *t)
 		return false;
 	}
 	(void)pthread_setname_np(tid, "synfin-read");
-	/* The memory the engine grows into, faulted in off its thread. */
-	(void)big_ahead_start();
 	while ((n = ring_wait(cp.ring)) > 0) {
 		/* Give each batch back at once: the reader refills it. */
 		for (i = 0; i < n; i++) {
@@ -400,7 +397,6 @@ read_piped(struct cap_reader *r, struct trk *t)
 		}
 	}
 	pthread_join(tid, NULL);
-	big_ahead_stop();
 	*pc = cp.pc;
 	r->pc = pc;
 	ring_free(cp.ring);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <config.h>
+#include "bigmem.h"
 #include "capture.h"
 #include "detect.h"
 #include "err.h"
@@ -538,6 +539,12 @@ main(int argc, char **argv)
 			status = SF_EXIT_INPUT;
 		}
 	}
+	/*
+	 * Reading files on more than one thread, the memory the engine grows
+	 * into is faulted in off its thread until the report is written.
+	 */
+	if (cfg.nfiles > 0 && cfg.threads > 1 && cfg.format != FMT_PACKETS)
+		(void)big_ahead_start();
 	for (i = 0; i < cfg.nfiles; i++) {
 		err.msg[0] = '\0';
 		cs = cap_read_file(&cfg, cfg.files[i], trk, &pc, &err);
@@ -582,6 +589,7 @@ main(int argc, char **argv)
 	} else if (fflush(stdout) != 0) {
 		status = SF_EXIT_INPUT;
 	}
+	big_ahead_stop();
 	cap_close_live(lv);
 	rpt_free(rpt);		/* gives back what its thread still holds */
 	trk_free(trk);
