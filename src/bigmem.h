@@ -68,6 +68,17 @@ void	big_ahead(size_t size);
  */
 void	big_ahead_used(void *p, size_t size, size_t used);
 /*
+ * An element of len bytes is about to be written at offset off of the
+ * array p of size bytes, filled in order: big_ahead_used() when it is
+ * the first to start in its 2 MiB page.  Inline, as it runs per element.
+ */
+static inline void
+big_ahead_at(void *p, size_t size, size_t off, size_t len)
+{
+	if ((off & (BIG_CHUNK - 1)) < len)
+		big_ahead_used(p, size, off);
+}
+/*
  * Start the thread that makes memory ahead: the pools' chunks, the tables
  * big_ahead() announces and the pages big_ahead_used() says come next.
  * 0, or -1 if it could not start (then every array is mapped and faulted

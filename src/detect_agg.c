@@ -203,8 +203,7 @@ amap_get(struct amap *m, const void *key)
 			;
 	}
 	rec = m->recs + m->n * m->reclen;
-	if (((m->n * m->reclen) & (BIG_CHUNK - 1)) < m->reclen)
-		big_ahead_used(m->recs, m->cap * m->reclen, m->n * m->reclen);
+	big_ahead_at(m->recs, m->cap * m->reclen, m->n * m->reclen, m->reclen);
 	memset(rec, 0, m->reclen);
 	memcpy(rec, key, m->keylen);
 	m->slots[b].idx = (uint32_t)++m->n;

@@ -996,10 +996,8 @@ heap_push(struct trk *t, struct trk_tw *r)
 		t->heap = v;
 		t->capheap = ncap;
 	}
-	if (((t->nheap * sizeof(*t->heap)) & (BIG_CHUNK - 1)) <
-	    sizeof(*t->heap))
-		big_ahead_used(t->heap, t->capheap * sizeof(*t->heap),
-		    t->nheap * sizeof(*t->heap));
+	big_ahead_at(t->heap, t->capheap * sizeof(*t->heap),
+	    t->nheap * sizeof(*t->heap), sizeof(*t->heap));
 	heap_set(t, t->nheap++, e);
 	heap_fix(t, t->nheap - 1);
 	return true;

@@ -205,6 +205,26 @@ resident(const void *p, size_t len)
 	return true;
 }
 
+/*
+ * Whether the kernel has MADV_POPULATE_WRITE (Linux 5.14), without which
+ * the helper cannot fault in pages of an array in use.
+ */
+static bool
+has_populate(void)
+{
+	bool ok = false;
+#ifdef MADV_POPULATE_WRITE
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p != MAP_FAILED) {
+		ok = madvise(p, 4096, MADV_POPULATE_WRITE) == 0;
+		munmap(p, 4096);
+	}
+#endif
+	return ok;
+}
+
 START_TEST(test_ahead_chunks)
 {
 	unsigned char *p;
@@ -299,13 +319,15 @@ START_TEST(test_ahead_used)
 	/* The two pages after 32 MiB's, and nothing past the end. */
 	big_ahead_used(p, size, 32 * MIB + 5);
 	big_ahead_used(p, size, size - 1);
-	for (i = 0; i < 200 && !warm; i++) {
+	for (i = 0; i < 200 && !warm && has_populate(); i++) {
 		warm = resident(p + 34 * MIB, 4 * MIB);
 		usleep(10000);
 	}
 #ifndef SYNFIN_ASAN
-	ck_assert(warm);
+	ck_assert(warm || !has_populate());
 #endif
+	/* Only those: the page after them was never touched. */
+	ck_assert(!resident(p + 38 * MIB, 2 * MIB));
 	/* What each growth kept, and what the helper faulted in is zero. */
 	check_content(p, 4 * MIB + 4096, 4 * MIB + 4096);
 	for (i = 0; i < (int)(32 * MIB - 4096); i++)
