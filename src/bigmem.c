@@ -92,6 +92,7 @@ map_new(size_t size)
 #define BIG_NFILL	8	/* ranges waiting to be faulted in */
 #define BIG_FILL_AHEAD	(2 * BIG_CHUNK)	/* faulted in past the last used */
 #define BIG_PAGE	4096	/* a step of touch() */
+#define BIG_STACK	((size_t)256 << 10)	/* the thread's stack */
 
 struct big_range {
 	unsigned char	*p;
@@ -442,18 +443,27 @@ int
 big_ahead_start(void)
 {
 #ifndef BIG_PLAIN
+	pthread_attr_t at;
 	int rc = 0;
 
+	/*
+	 * Its calls need little stack: 256 KiB of address space, not the
+	 * default 8 MiB, where a ulimit -v counts it.
+	 */
+	if (pthread_attr_init(&at) != 0)
+		return -1;
+	(void)pthread_attr_setstacksize(&at, BIG_STACK);
 	pthread_mutex_lock(&ahead.mu);
 	if (!ahead.on) {
 		ahead.stop = false;
-		if (pthread_create(&ahead.tid, NULL, ahead_main, NULL) == 0) {
+		if (pthread_create(&ahead.tid, &at, ahead_main, NULL) == 0) {
 			(void)pthread_setname_np(ahead.tid, "synfin-mem");
 			ahead.on = true;
 		} else
 			rc = -1;
 	}
 	pthread_mutex_unlock(&ahead.mu);
+	pthread_attr_destroy(&at);
 	return rc;
 #else
 	return -1;
