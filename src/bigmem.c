@@ -20,12 +20,12 @@
  * was the engine that waited for them.  That thread keeps the pools'
  * next 2 MiB chunks ready, makes the tables that big_ahead() says are
  * coming, and faults in the next pages of arrays filled in order
- * (big_ahead_used()), a page or two past their last used.  It only
+ * (big_ahead_used()), two pages past their last used.  It only
  * faults pages in (MADV_POPULATE_WRITE, or a zero written to each page of
  * a mapping nobody else has yet), never changes a byte another thread
  * may use, and a mapping is only moved or unmapped once nothing of it is
  * waiting to be faulted in or being faulted in: all under one mutex,
- * taken once a chunk, a table or a growth.
+ * taken once a chunk, a table or a page.
  *
  * Under AddressSanitizer every array is malloc()'s, so that overflows and
  * leaks are still caught.

@@ -72,10 +72,17 @@ amap_hash(const void *key, size_t len)
 	return (uint32_t)(h ^ (h >> 32));
 }
 
+/* Records room after the next growth; the index has twice as many slots. */
+static size_t
+amap_next_cap(const struct amap *m)
+{
+	return m->cap == 0 ? 64 : m->cap * 2;
+}
+
 static bool
 amap_grow(struct amap *m)
 {
-	size_t ncap = m->cap == 0 ? 64 : m->cap * 2, nslots = ncap * 2, i, b;
+	size_t ncap = amap_next_cap(m), nslots = ncap * 2, i, b;
 	unsigned char *r;
 	struct amap_slot *sl;
 
@@ -194,7 +201,7 @@ amap_get(struct amap *m, const void *key)
 	}
 	/* The next index is made ahead (bigmem.h), an eighth before. */
 	if (m->n == m->cap - m->cap / 8)
-		big_ahead(m->cap * 4 * sizeof(*m->slots));
+		big_ahead(amap_next_cap(m) * 2 * sizeof(*m->slots));
 	if (m->n == m->cap) {
 		if (!amap_grow(m))
 			return NULL;

@@ -264,15 +264,15 @@ struct flow_slot *
 flow_insert(struct flowtab *ft, const struct flow_key *key, uint32_t hash)
 {
 	struct flow_slot *s;
-	size_t b;
+	size_t b, next = ft->size[0] * 2 * sizeof(*ft->tab[1]);
 	int t;
 
 	/* The next table is made ahead (bigmem.h), a 32nd before. */
 	if (ft->size[1] == 0 &&
 	    ft->used == ft->size[0] - ft->size[0] / 4 - ft->size[0] / 32)
-		big_ahead(ft->size[0] * 2 * sizeof(*ft->tab[1]));
+		big_ahead(next);
 	if (ft->size[1] == 0 && ft->used >= ft->size[0] - ft->size[0] / 4) {
-		ft->tab[1] = big_calloc(ft->size[0] * 2 * sizeof(*ft->tab[1]));
+		ft->tab[1] = big_calloc(next);
 		if (ft->tab[1] != NULL) {
 			ft->size[1] = ft->size[0] * 2;
 			ft->rehash_idx = 0;

@@ -28,8 +28,6 @@
 #define POOL_PLAIN	1
 #endif
 
-#define POOL_CHUNK	BIG_CHUNK	/* bytes */
-
 /* The head of a chunk; the objects follow it. */
 struct pool_chunk {
 	struct pool_chunk *next;
@@ -63,7 +61,7 @@ pool_new(size_t size, size_t align)
 		size = sizeof(struct pool_free);
 	size = (size + align - 1) & ~(align - 1);
 	/* A chunk is aligned as malloc() aligns (a mapping: a page). */
-	if (align > _Alignof(max_align_t) || size > POOL_CHUNK - POOL_HEAD)
+	if (align > _Alignof(max_align_t) || size > BIG_CHUNK - POOL_HEAD)
 		return NULL;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
@@ -80,7 +78,7 @@ pool_free(struct pool *p)
 		return;
 	for (ch = p->chunks; ch != NULL; ch = next) {
 		next = ch->next;
-		big_free(ch, POOL_CHUNK);
+		big_free(ch, BIG_CHUNK);
 	}
 	free(p);
 }
@@ -94,7 +92,7 @@ pool_trim(struct pool *p)
 		return;
 	for (ch = p->chunks; ch != NULL; ch = next) {
 		next = ch->next;
-		big_free(ch, POOL_CHUNK);
+		big_free(ch, BIG_CHUNK);
 	}
 	p->chunks = NULL;
 	p->free = NULL;
@@ -127,7 +125,7 @@ pool_grow(struct pool *p)
 	ch->next = p->chunks;
 	p->chunks = ch;
 	p->cut = (unsigned char *)ch + POOL_HEAD;
-	p->end = (unsigned char *)ch + POOL_CHUNK;
+	p->end = (unsigned char *)ch + BIG_CHUNK;
 	return true;
 }
 #endif

@@ -275,7 +275,7 @@ START_TEST(test_ahead_table)
 	}
 	for (i = 0; i < 50 && !warm; i++) {
 		big_ahead(size);
-		big_ahead(size);	/* asked for twice: made once */
+		big_ahead(size);	/* asked for again while pending */
 		usleep(20000 * (useconds_t)(i + 1));
 		ck_assert_ptr_nonnull(p = big_calloc(size));
 		warm = resident(p, size);
