@@ -882,7 +882,12 @@ apply(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
 	lru_append(t, c);
 	if (c->tl_which == TL_QUIET || c->tl_which == TL_SYN)
 		tl_unlink(t, c);
-	if (both_closed(c))
+	/*
+	 * Both ends CLOSED after a segment: the connection is over.  Before
+	 * its first segment both ends are CLOSED too, and that one is not
+	 * after a close.
+	 */
+	if (both_closed(c) && (c->ep[0].pkts | c->ep[1].pkts) != 0)
 		t->st.anomaly[TRK_AN_SEG_AFTER_CLOSE]++;
 	account(t, c, side, seg);
 	if (t->cfg->format == FMT_ZEEK || t->cfg->format == FMT_ZEEK_JSON)

@@ -584,6 +584,28 @@ START_TEST(test_abort_and_data_after_close)
 }
 END_TEST
 
+/*
+ * A segment that reaches a connection whose two ends are CLOSED is
+ * counted in segment_after_close; the first segment of a connection,
+ * before which both ends are CLOSED as well, is not.
+ */
+START_TEST(test_segment_after_close)
+{
+	const uint64_t *an = trk_stats(trk)->anomaly;
+
+	open_conn(0, 100);
+	ck_assert_uint_eq(an[TRK_AN_SEG_AFTER_CLOSE], 0);
+	seg(1, 50 * MS, R | A, 111, 5001, 0);
+	ck_assert_uint_eq(an[TRK_AN_SEG_AFTER_CLOSE], 0);
+	/* The server had data in flight: it arrives after the abort. */
+	seg(0, 51 * MS, A | DEC_TH_PSH, 5001, 111, 10);
+	ck_assert_uint_eq(an[TRK_AN_SEG_AFTER_CLOSE], 1);
+	trk_finish(trk);
+	ck_assert_int_eq(nseen, 1);
+	ck_assert_int_eq(seen[0].cl, CL_RESET);
+}
+END_TEST
+
 START_TEST(test_data_after_close)
 {
 	open_conn(0, 100);
@@ -883,6 +905,7 @@ make_suite_track(void)
 	tcase_add_test(tc, test_premature_tw);
 	tcase_add_test(tc, test_premature_fw2);
 	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_segment_after_close);
 	tcase_add_test(tc, test_syn_timeout);
 	tcase_add_test(tc, test_syn_given_up);
 	tcase_add_test(tc, test_synack_given_up);
