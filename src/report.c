@@ -1525,7 +1525,7 @@ text_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 	sb_printf(b, "  %llu%s (peak %llu open at once); MSL "
 	    "%.0f s, TIME_WAIT %.0f s\n",
 	    (unsigned long long)ts->connections, conns(ts->connections),
-	    (unsigned long long)ts->peak_live,
+	    (unsigned long long)ts->peak_open,
 	    (double)r->cfg->msl_ns / 1e9, 2.0 * (double)r->cfg->msl_ns / 1e9);
 	if (det_agg_untracked(agg) != 0)
 		sb_printf(b, "  %llu records past the aggregates' caps were "
@@ -1675,7 +1675,7 @@ json_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 	sb_puts(b, ",\"msl\":");
 	sb_ts(b, r->cfg->msl_ns);
 	sb_puts(b, ",\"peak_open\":");
-	sb_u64(b, ts->peak_live);
+	sb_u64(b, ts->peak_open);
 	if (det_agg_untracked(agg) != 0) {
 		sb_puts(b, ",\"aggregates_untracked\":");
 		sb_u64(b, det_agg_untracked(agg));

@@ -171,6 +171,8 @@ tl_unlink(struct trk *t, struct conn *c)
 
 	if (c->tl_which == TL_NONE)
 		return;
+	if (c->tl_which == TL_DONE)
+		t->st.done_live--;
 	l = &t->tl[c->tl_which];
 	if (c->tl_prev != NULL)
 		c->tl_prev->tl_next = c->tl_next;
@@ -199,6 +201,8 @@ tl_append(struct trk *t, struct conn *c, int which)
 		l->head = c;
 	l->tail = c;
 	c->tl_which = (uint8_t)which;
+	if (which == TL_DONE)
+		t->st.done_live++;
 	due_by(t, tl_due(t, c, which));
 }
 
@@ -301,6 +305,20 @@ handshake_pending(const struct conn *c)
 }
 
 /*
+ * The connections open at once: those held but the ones whose two ends
+ * are CLOSED, which wait only for the linger time to be written.  The
+ * count rises when one is made, and when a closed one is opened again.
+ */
+static inline void
+open_peak(struct trk *t)
+{
+	uint64_t open = t->st.live - t->st.done_live;
+
+	if (open > t->st.peak_open)
+		t->st.peak_open = open;
+}
+
+/*
  * Place c on the right timer list after a state change.  The quiet and
  * handshake lists are ordered by last segment: apply() takes c off them
  * first, so that a segment puts it back at the tail.
@@ -308,6 +326,10 @@ handshake_pending(const struct conn *c)
 static void
 retime(struct trk *t, struct conn *c)
 {
+	if (c->tl_which == TL_DONE && !both_closed(c)) {
+		tl_unlink(t, c);	/* opened again: counts as open */
+		open_peak(t);
+	}
 	if (any_tw(c)) {
 		if (quiet_tw(t, c)) {
 			if (c->tl_which != TL_QUIET)
@@ -428,8 +450,8 @@ conn_create(struct trk *t, struct flow_slot *slot, int64_t now,
 	slot->conn = c;
 	lru_append(t, c);
 	t->st.connections++;
-	if (++t->st.live > t->st.peak_live)
-		t->st.peak_live = t->st.live;
+	t->st.live++;
+	open_peak(t);
 	return c;
 }
 

@@ -70,9 +70,10 @@ enum trk_anomaly {
 struct trk_stats {
 	uint64_t	segments;
 	uint64_t	connections;
-	uint64_t	live;		/* connections open, tw_live included */
-	uint64_t	peak_live;
+	uint64_t	live;		/* connections held, tw_live included */
 	uint64_t	tw_live;	/* of them, compact TIME_WAIT records */
+	uint64_t	done_live;	/* of them, both ends CLOSED (--linger) */
+	uint64_t	peak_open;	/* highest live - done_live */
 	uint64_t	ended[TRK_END_MAX];
 	uint64_t	syn_timeouts;	/* of ended idle: by --syn-timeout */
 	uint64_t	anomaly[TRK_AN_MAX];

@@ -222,7 +222,7 @@ START_TEST(test_tw_written_when_quiet)
 	ck_assert_int_eq(seen[0].in_tw[CONN_CLIENT], 5 * S + 1 * MS);
 	ck_assert_uint_eq(trk_stats(trk)->tw_live, 1);
 	ck_assert_uint_eq(trk_stats(trk)->live, 1);
-	ck_assert_uint_eq(trk_stats(trk)->peak_live, 1);
+	ck_assert_uint_eq(trk_stats(trk)->peak_open, 1);
 	trk_advance(trk, SB_T0 + 60 * S + 101 * MS);
 	ck_assert_uint_eq(trk_stats(trk)->tw_live, 1);
 	trk_advance(trk, SB_T0 + 60 * S + 102 * MS);
@@ -441,6 +441,28 @@ START_TEST(test_refused)
 	ck_assert_int_eq(seen[0].hs, HS_REFUSED);
 	ck_assert_int_eq(seen[0].rst_cls[0], RST_REFUSED);
 	ck_assert_int_eq(seen[0].final[CONN_CLIENT], FSM_ST_CLOSED);
+}
+END_TEST
+
+/*
+ * A connection whose two ends are CLOSED waits for the linger time to be
+ * written, but is no longer open: peak_open counts the connections open
+ * at once, not the ones held.
+ */
+START_TEST(test_peak_open_not_closed)
+{
+	seg_on(40001, 1, 0, DEC_TH_SYN, 100, 0, 0);
+	seg_on(40001, 0, 1 * MS, R | A, 0, 101, 0);
+	seg_on(40002, 1, 1 * S, DEC_TH_SYN, 300, 0, 0);
+	seg_on(40002, 0, 1 * S + 1 * MS, DEC_TH_SYN | A, 9000, 301, 0);
+	ck_assert_uint_eq(trk_stats(trk)->live, 2);
+	ck_assert_uint_eq(trk_stats(trk)->done_live, 1);
+	ck_assert_uint_eq(trk_stats(trk)->peak_open, 1);
+	seg_on(40003, 1, 2 * S, DEC_TH_SYN, 500, 0, 0);
+	ck_assert_uint_eq(trk_stats(trk)->peak_open, 2);
+	trk_finish(trk);
+	ck_assert_int_eq(nseen, 3);
+	ck_assert_int_eq(seen[0].hs, HS_REFUSED);
 }
 END_TEST
 
@@ -905,6 +927,7 @@ make_suite_track(void)
 	tcase_add_test(tc, test_premature_tw);
 	tcase_add_test(tc, test_premature_fw2);
 	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_peak_open_not_closed);
 	tcase_add_test(tc, test_segment_after_close);
 	tcase_add_test(tc, test_syn_timeout);
 	tcase_add_test(tc, test_syn_given_up);
