@@ -1542,6 +1542,16 @@ text_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 		sb_printf(b, ", %llu evicted by --max-flows\n",
 		    (unsigned long long)ts->ended[TRK_END_EVICTED]);
 	}
+	/* The anomalies seen, by the summary's JSON names. */
+	for (k = 0, m = 0; k < TRK_AN_MAX; k++) {
+		if (ts->anomaly[k] == 0)
+			continue;
+		sb_printf(b, "%s %s %llu", m++ == 0 ? "  anomalies:" : ",",
+		    trk_anomaly_name((enum trk_anomaly)k),
+		    (unsigned long long)ts->anomaly[k]);
+	}
+	if (m != 0)
+		SB_LIT(b, "\n");
 	if (pc->live)
 		sb_printf(b, "  kernel drops %llu, interface drops %llu\n",
 		    (unsigned long long)pc->kernel_drops,
