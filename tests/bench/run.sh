@@ -325,8 +325,14 @@ verify() {
 		elif $o.type == "summary" then
 			.sum = ($o.connections // "none" | tostring)
 			| .peak = ($o.peak_open // "none" | tostring)
+			| .s = [($o.rst_classes.refused, $o.rst_classes.abort,
+			    $o.anomalies.fin_retransmit,
+			    $o.findings.two_msl_violation,
+			    $o.findings.close_wait, $o.ended_by.superseded,
+			    $o.anomalies.segment_after_close)
+			    | (. // "none" | tostring)]
 		else . end)
-	    | "\(.c) \(.sum) \(.complete) \(.refused) \(.timeout) \(.reused) \(.rtx) \(.close.normal // 0) \(.close.simultaneous // 0) \(.close.reset // 0) \(.close.half_closed // 0) \(.close.open // 0) \(.peak)",
+	    | "\(.c) \(.sum) \(.complete) \(.refused) \(.timeout) \(.reused) \(.rtx) \(.close.normal // 0) \(.close.simultaneous // 0) \(.close.reset // 0) \(.close.half_closed // 0) \(.close.open // 0) \(.peak) \((.s // ["none","none","none","none","none","none","none"]) | join(" "))",
 	      "handshake: \(.hs | to_entries | map("\(.key)=\(.value)") | join(" "))",
 	      "close: \(.close | to_entries | map("\(.key)=\(.value)") | join(" "))"')
 	jrc=$?
@@ -352,6 +358,15 @@ verify() {
 	compare "$cap" "close reset" "$(truth "$tf" close_reset)" "${st[9]}"
 	compare "$cap" "close half_closed" "$(truth "$tf" close_half_closed)" "${st[10]}"
 	compare "$cap" "close open" "$(truth "$tf" close_open)" "${st[11]}"
+	# From the summary object.  The generator sends nothing on a tuple
+	# once both ends are closed, so no segment comes after a close.
+	compare "$cap" "summary rst refused" "$(truth "$tf" handshake_refused)" "${st[13]}"
+	compare "$cap" "summary rst abort" "$(truth "$tf" rst_abort)" "${st[14]}"
+	compare "$cap" "summary fin_retransmit" "$(truth "$tf" fin_retransmits)" "${st[15]}"
+	compare "$cap" "summary two_msl_violation" "$(truth "$tf" incarnation_gt1)" "${st[16]}"
+	compare "$cap" "summary close_wait" "$(truth "$tf" close_half_closed)" "${st[17]}"
+	compare "$cap" "summary superseded" "$(truth "$tf" incarnation_gt1)" "${st[18]}"
+	compare "$cap" "summary segment_after_close" 0 "${st[19]}"
 	CHECKS+=("INFO     $cap synfin peak_open=${st[12]} generator peak_alive=$(truth "$tf" peak_alive) (TIME_WAIT 60 s)")
 	CHECKS+=("INFO     $cap $(echo "$res" | sed -n 2p)")
 	CHECKS+=("INFO     $cap $(echo "$res" | sed -n 3p)")
