@@ -294,6 +294,17 @@ compare() {
 	    "$verdict" "$1" "$2" "$3" "${4:-none}")")
 }
 
+# compare_range CAP WHAT MIN MAX VALUE: MATCH when MIN <= VALUE <= MAX.
+compare_range() {
+	local verdict=MISMATCH
+	case "$3$4$5" in
+	*[!0-9]*|'') ;;
+	*) [ "$5" -ge "$3" ] && [ "$5" -le "$4" ] && verdict=MATCH ;;
+	esac
+	CHECKS+=("$(printf '%-8s %-14s %-28s truth=%s..%s synfin=%s' \
+	    "$verdict" "$1" "$2" "$3" "$4" "${5:-none}")")
+}
+
 # verify CAP FILE TRUTHFILE: synfin --json against the truth, with jq.
 verify() {
 	local cap=$1 file=$2 tf=$3 res jrc src
@@ -331,8 +342,16 @@ verify() {
 			    $o.findings.close_wait, $o.ended_by.superseded,
 			    $o.anomalies.segment_after_close)
 			    | (. // "none" | tostring)]
+			| ([($o.netstat // {}) | .[] | to_entries[]]
+			    | reduce .[] as $e ({}; .[$e.key] += $e.value))
+			    as $ns
+			| .s += [($ns.TIME_WAIT // 0), ($ns.CLOSE_WAIT // 0),
+			    ($ns.FIN_WAIT_2 // 0), ($ns.SYN_SENT // 0),
+			    ([$ns | to_entries[] | select(.key | IN("TIME_WAIT",
+			    "CLOSE_WAIT", "FIN_WAIT_2", "SYN_SENT") | not)
+			    | .value] | add // 0)] | .s |= map(tostring)
 		else . end)
-	    | "\(.c) \(.sum) \(.complete) \(.refused) \(.timeout) \(.reused) \(.rtx) \(.close.normal // 0) \(.close.simultaneous // 0) \(.close.reset // 0) \(.close.half_closed // 0) \(.close.open // 0) \(.peak) \((.s // ["none","none","none","none","none","none","none"]) | join(" "))",
+	    | "\(.c) \(.sum) \(.complete) \(.refused) \(.timeout) \(.reused) \(.rtx) \(.close.normal // 0) \(.close.simultaneous // 0) \(.close.reset // 0) \(.close.half_closed // 0) \(.close.open // 0) \(.peak) \((.s // [range(12) | "none"]) | join(" "))",
 	      "handshake: \(.hs | to_entries | map("\(.key)=\(.value)") | join(" "))",
 	      "close: \(.close | to_entries | map("\(.key)=\(.value)") | join(" "))"')
 	jrc=$?
@@ -367,6 +386,12 @@ verify() {
 	compare "$cap" "summary close_wait" "$(truth "$tf" close_half_closed)" "${st[17]}"
 	compare "$cap" "summary superseded" "$(truth "$tf" incarnation_gt1)" "${st[18]}"
 	compare "$cap" "summary segment_after_close" 0 "${st[19]}"
+	# The netstat view at the end, summed over the hosts.
+	compare_range "$cap" "netstat TIME_WAIT" "$(truth "$tf" netstat_time_wait_min)" "$(truth "$tf" netstat_time_wait_max)" "${st[20]}"
+	compare "$cap" "netstat CLOSE_WAIT" "$(truth "$tf" netstat_close_wait)" "${st[21]}"
+	compare "$cap" "netstat FIN_WAIT_2" "$(truth "$tf" netstat_fin_wait_2)" "${st[22]}"
+	compare "$cap" "netstat SYN_SENT" "$(truth "$tf" netstat_syn_sent)" "${st[23]}"
+	compare "$cap" "netstat other states" 0 "${st[24]}"
 	CHECKS+=("INFO     $cap synfin peak_open=${st[12]} generator peak_alive=$(truth "$tf" peak_alive) (TIME_WAIT 60 s)")
 	CHECKS+=("INFO     $cap $(echo "$res" | sed -n 2p)")
 	CHECKS+=("INFO     $cap $(echo "$res" | sed -n 3p)")

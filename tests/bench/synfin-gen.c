@@ -70,6 +70,18 @@
 #define GEN_EPOCH	(INT64_C(1700000000) * GEN_SEC)	/* capture start */
 #define GEN_MSL2	(60 * GEN_SEC)	/* 2*MSL, TIME_WAIT lifetime */
 #define GEN_NEVER	INT64_MAX
+/*
+ * synfin's default --syn-timeout: a handshake quiet that long after its
+ * last SYN is given up, and its client leaves the netstat view.
+ */
+#define GEN_SYN_TIMEOUT	(130 * GEN_SEC)
+/*
+ * A TIME_WAIT here lasts 2*MSL from the holder's last ACK; synfin starts
+ * it at the FIN that ACK answers, up to one round trip earlier (16 ms at
+ * most).  One that ends this close to the capture's last packet may be
+ * counted at the end or not: the truth gives a range.
+ */
+#define GEN_TW_SLACK	(20 * GEN_MS)
 
 #define GEN_CLIENT	0
 #define GEN_SERVER	1
@@ -187,6 +199,12 @@ struct gen_opts {
 };
 
 /* The generator: output, event heap, counters. */
+/* A min-heap of times. */
+struct gen_heap {
+	int64_t		*v;
+	size_t		n, cap;
+};
+
 struct gen {
 	const struct gen_opts *opt;
 	FILE		*fp;
@@ -198,9 +216,9 @@ struct gen {
 	size_t		evcap;
 	size_t		evpeak;
 
-	int64_t		*alive;		/* min-heap of alive-until times */
-	size_t		nalive;
-	size_t		alivecap;
+	struct gen_heap	alive;		/* alive-until times of the slots */
+	struct gen_heap	tw;		/* TIME_WAIT end of each socket */
+	struct gen_heap	synsent;	/* give-up time of unanswered SYNs */
 	uint64_t	peak_alive;
 	int64_t		peak_alive_t;
 
@@ -223,6 +241,8 @@ struct gen {
 	int64_t		last_t;
 	uint64_t	live_conns;	/* struct gen_conn allocated */
 	uint64_t	live_peak;
+	/* The netstat view at the capture's end (end_state()). */
+	uint64_t	end_tw_min, end_tw_max, end_syn_sent;
 };
 
 /* Per-connection builder state while a scenario lays out its packets. */
@@ -248,9 +268,12 @@ static uint32_t	pay_sum(uint32_t, uint32_t);
 static void	*xrealloc(void *, size_t, size_t);
 static void	ev_push(struct gen *, const struct gen_ev *);
 static void	ev_pop(struct gen *, struct gen_ev *);
-static void	alive_push(struct gen *, int64_t);
-static void	alive_pop(struct gen *);
+static void	heap_push(struct gen_heap *, int64_t);
+static void	heap_pop(struct gen_heap *);
+static void	heap_drop_until(struct gen_heap *, int64_t);
 static void	alive_add(struct gen *, int64_t, int64_t);
+static void	end_add(struct gen *, enum gen_kind, int64_t, int64_t);
+static void	end_state(struct gen *);
 static void	pkt(struct gen_bld *, int64_t, int, uint8_t, uint32_t,
 		    uint32_t, uint16_t, uint8_t);
 static int64_t	pause_for(struct gen_bld *, int64_t);
@@ -419,44 +442,52 @@ ev_pop(struct gen *g, struct gen_ev *out)
 }
 
 static void
-alive_push(struct gen *g, int64_t until)
+heap_push(struct gen_heap *h, int64_t t)
 {
 	size_t i, p;
 
-	if (g->nalive == g->alivecap) {
-		g->alivecap = g->alivecap ? g->alivecap * 2 : 4096;
-		g->alive = xrealloc(g->alive, g->alivecap, sizeof(*g->alive));
+	if (h->n == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 4096;
+		h->v = xrealloc(h->v, h->cap, sizeof(*h->v));
 	}
-	i = g->nalive++;
+	i = h->n++;
 	while (i > 0) {
 		p = (i - 1) / 2;
-		if (g->alive[p] <= until)
+		if (h->v[p] <= t)
 			break;
-		g->alive[i] = g->alive[p];
+		h->v[i] = h->v[p];
 		i = p;
 	}
-	g->alive[i] = until;
+	h->v[i] = t;
 }
 
 static void
-alive_pop(struct gen *g)
+heap_pop(struct gen_heap *h)
 {
 	int64_t last;
 	size_t i, c, n;
 
-	last = g->alive[--g->nalive];
-	n = g->nalive;
+	last = h->v[--h->n];
+	n = h->n;
 	i = 0;
 	while ((c = 2 * i + 1) < n) {
-		if (c + 1 < n && g->alive[c + 1] < g->alive[c])
+		if (c + 1 < n && h->v[c + 1] < h->v[c])
 			c++;
-		if (g->alive[c] >= last)
+		if (h->v[c] >= last)
 			break;
-		g->alive[i] = g->alive[c];
+		h->v[i] = h->v[c];
 		i = c;
 	}
 	if (n > 0)
-		g->alive[i] = last;
+		h->v[i] = last;
+}
+
+/* Take off every time at or before t. */
+static void
+heap_drop_until(struct gen_heap *h, int64_t t)
+{
+	while (h->n > 0 && h->v[0] <= t)
+		heap_pop(h);
 }
 
 /*
@@ -466,13 +497,55 @@ alive_pop(struct gen *g)
 static void
 alive_add(struct gen *g, int64_t start, int64_t until)
 {
-	while (g->nalive > 0 && g->alive[0] <= start)
-		alive_pop(g);
-	alive_push(g, until);
-	if (g->nalive > g->peak_alive) {
-		g->peak_alive = g->nalive;
+	heap_drop_until(&g->alive, start);
+	heap_push(&g->alive, until);
+	if (g->alive.n > g->peak_alive) {
+		g->peak_alive = g->alive.n;
 		g->peak_alive_t = start;
 	}
+}
+
+/*
+ * The sockets a slot of kind k leaves for the netstat view at the end:
+ * its TIME_WAIT holders (two after a simultaneous close) until `until`,
+ * an unanswered client in SYN_SENT until synfin gives it up.  CLOSE_WAIT
+ * and its peer in FIN_WAIT_2 last to the end (counted from the kinds).
+ * What has surely ended before this slot's start is dropped, so the
+ * heaps follow the sockets alive, not the capture's length.
+ */
+static void
+end_add(struct gen *g, enum gen_kind k, int64_t start, int64_t until)
+{
+	heap_drop_until(&g->tw, start - GEN_TW_SLACK);
+	heap_drop_until(&g->synsent, start);
+	switch (k) {
+	case GEN_K_REFUSED:
+	case GEN_K_ABORT:
+	case GEN_K_CLOSE_WAIT:
+		break;
+	case GEN_K_UNANSWERED:
+		heap_push(&g->synsent, until + GEN_SYN_TIMEOUT);
+		break;
+	case GEN_K_SIMULTANEOUS:
+		heap_push(&g->tw, until);
+		heap_push(&g->tw, until);
+		break;
+	default:
+		heap_push(&g->tw, until);
+		break;
+	}
+}
+
+/* What is left at the last packet: the netstat view's truth. */
+static void
+end_state(struct gen *g)
+{
+	heap_drop_until(&g->tw, g->last_t - GEN_TW_SLACK);
+	g->end_tw_max = g->tw.n;
+	heap_drop_until(&g->tw, g->last_t + GEN_TW_SLACK);
+	g->end_tw_min = g->tw.n;
+	heap_drop_until(&g->synsent, g->last_t);
+	g->end_syn_sent = g->synsent.n;
 }
 
 /* ---- scenarios ---- */
@@ -959,6 +1032,7 @@ slot(struct gen *g, int64_t t, enum gen_kind k, uint64_t sn)
 	if (g->live_conns > g->live_peak)
 		g->live_peak = g->live_conns;
 	alive_add(g, t, until);
+	end_add(g, k, t, until);
 }
 
 /* ---- output ---- */
@@ -1188,6 +1262,18 @@ write_truth(const struct gen *g, const char *path)
 	fprintf(fp, "fin_retransmits=%" PRIu64 "\n",
 	    g->kind[GEN_K_LOST_FINAL_ACK]);
 	fprintf(fp, "incarnation_gt1=%" PRIu64 "\n", g->kind[GEN_K_REUSED]);
+	fprintf(fp, "# The netstat view at the last packet, summed over the "
+	    "hosts: a TIME_WAIT that\n# ends within %" PRId64 " ms of it "
+	    "may be counted or not; unanswered SYNs count\n# until synfin's "
+	    "--syn-timeout (%" PRId64 " s) after the last one.\n",
+	    GEN_TW_SLACK / GEN_MS, GEN_SYN_TIMEOUT / GEN_SEC);
+	fprintf(fp, "netstat_time_wait_min=%" PRIu64 "\n", g->end_tw_min);
+	fprintf(fp, "netstat_time_wait_max=%" PRIu64 "\n", g->end_tw_max);
+	fprintf(fp, "netstat_close_wait=%" PRIu64 "\n",
+	    g->kind[GEN_K_CLOSE_WAIT]);
+	fprintf(fp, "netstat_fin_wait_2=%" PRIu64 "\n",
+	    g->kind[GEN_K_CLOSE_WAIT]);
+	fprintf(fp, "netstat_syn_sent=%" PRIu64 "\n", g->end_syn_sent);
 	fprintf(fp, "# Capture facts.\n");
 	fprintf(fp, "slots=%" PRIu64 "\n", g->slots);
 	fprintf(fp, "ipv6_packets=%" PRIu64 "\n", g->ipv6_packets);
@@ -1409,13 +1495,16 @@ main(int argc, char **argv)
 		g.fp = NULL;
 		goto werr;
 	}
+	end_state(&g);
 	if (opt.truth != NULL && write_truth(&g, opt.truth) == -1) {
 		fprintf(stderr, "synfin-gen: %s: %s\n", opt.truth,
 		    strerror(errno));
 		return 2;
 	}
 	free(g.ev);
-	free(g.alive);
+	free(g.alive.v);
+	free(g.tw.v);
+	free(g.synsent.v);
 	free(g.port4);
 	free(g.port6);
 	return 0;
