@@ -1928,6 +1928,8 @@ rpt_interval(struct rpt *r, struct trk *t, const struct rpt_counters *pc,
 	size_t i, j, k, m;
 	int json = r->cfg->format == FMT_JSON;
 	char a[64];
+	/* Open: held, but not both ends CLOSED (as the summary's peak_open). */
+	uint64_t open = ts->live - ts->done_live;
 
 	if (!json && r->cfg->format != FMT_TEXT)
 		return;
@@ -1947,7 +1949,7 @@ rpt_interval(struct rpt *r, struct trk *t, const struct rpt_counters *pc,
 		    (unsigned long long)pc->packets,
 		    (unsigned long long)pc->tcp,
 		    (unsigned long long)ts->connections,
-		    (unsigned long long)ts->live,
+		    (unsigned long long)open,
 		    (unsigned long long)pc->kernel_drops,
 		    (unsigned long long)pc->if_drops);
 	} else {
@@ -1958,7 +1960,7 @@ rpt_interval(struct rpt *r, struct trk *t, const struct rpt_counters *pc,
 		    (unsigned long long)pc->packets,
 		    (unsigned long long)pc->tcp,
 		    (unsigned long long)ts->connections,
-		    (unsigned long long)ts->live,
+		    (unsigned long long)open,
 		    (unsigned long long)pc->kernel_drops,
 		    (unsigned long long)pc->if_drops);
 	}
