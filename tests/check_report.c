@@ -548,6 +548,29 @@ START_TEST(test_netstat_order_one_family)
 }
 END_TEST
 
+/*
+ * --interval's "open": a refused connection, both ends CLOSED, is held
+ * for --linger but is not open; the one mid-handshake is.
+ */
+START_TEST(test_interval_open)
+{
+	struct rpt_counters pc;
+
+	start(FMT_JSON);
+	seg(40000, 1, 0, DEC_TH_SYN, 100, 0, 0);
+	seg(40000, 0, 1 * MS, DEC_TH_RST | A, 0, 101, 0);
+	seg(40001, 1, 1 * S, DEC_TH_SYN, 300, 0, 0);
+	ck_assert_uint_eq(trk_stats(trk)->live, 2);
+	memset(&pc, 0, sizeof(pc));
+	pc.live = 1;
+	rpt_interval(rpt, trk, &pc, 1 * S + SB_T0);
+	ck_assert_int_eq(fflush(out), 0);
+	ck_assert_ptr_nonnull(strstr(text, "\"connections\":2,\"open\":1,"));
+	ck_assert_ptr_nonnull(strstr(text, "\"SYN_SENT\":1"));
+	finish();
+}
+END_TEST
+
 Suite *
 make_suite_report(void)
 {
@@ -573,6 +596,7 @@ make_suite_report(void)
 	tcase_add_test(tc, test_tw_list_keeps_warned);
 	tcase_add_test(tc, test_netstat_order);
 	tcase_add_test(tc, test_netstat_order_one_family);
+	tcase_add_test(tc, test_interval_open);
 	suite_add_tcase(s, tc);
 	return s;
 }
