@@ -198,13 +198,13 @@ struct gen_opts {
 	const char	*truth;
 };
 
-/* The generator: output, event heap, counters. */
 /* A min-heap of times. */
 struct gen_heap {
 	int64_t		*v;
 	size_t		n, cap;
 };
 
+/* The generator: output, event heap, counters. */
 struct gen {
 	const struct gen_opts *opt;
 	FILE		*fp;
