@@ -308,7 +308,7 @@ compare_range() {
 # verify CAP FILE TRUTHFILE: synfin --json against the truth, with jq.
 verify() {
 	local cap=$1 file=$2 tf=$3 res jrc src
-	local -a st
+	local -a st zs
 	if [ ! -x "$SYNFIN" ] || ! command -v jq >/dev/null 2>&1; then
 		CHECKS+=("SKIPPED  $cap: needs synfin and jq")
 		return
@@ -392,6 +392,26 @@ verify() {
 	compare "$cap" "netstat FIN_WAIT_2" "$(truth "$tf" netstat_fin_wait_2)" "${st[22]}"
 	compare "$cap" "netstat SYN_SENT" "$(truth "$tf" netstat_syn_sent)" "${st[23]}"
 	compare "$cap" "netstat other states" 0 "${st[24]}"
+	# Zeek's conn_state (--format zeek), one row a connection: SF for
+	# the closes by FINs, RSTO the aborts, REJ the refused, S2 the
+	# CLOSE_WAIT left open (the originator's FIN, no reply), S0 the
+	# unanswered SYNs, nothing else.
+	read -r -a zs <<<"$(timeout -k 5 "$BENCH_TIMEOUT" "$SYNFIN" \
+	    --format zeek "$file" 2>/dev/null | awk -F'\t' '
+	    /^#fields/ { for (i = 2; i <= NF; i++)
+		if ($i == "conn_state") col = i - 1; next }
+	    /^#/ || col == 0 { next }
+	    { n[$col]++; rows++ }
+	    END {
+		o = rows - n["SF"] - n["RSTO"] - n["REJ"] - n["S2"] - n["S0"]
+		print n["SF"] + 0, n["RSTO"] + 0, n["REJ"] + 0, n["S2"] + 0, n["S0"] + 0, o + 0
+	    }')"
+	compare "$cap" "zeek SF" "$(( $(truth "$tf" close_normal) + $(truth "$tf" close_simultaneous) ))" "${zs[0]:-}"
+	compare "$cap" "zeek RSTO" "$(truth "$tf" rst_abort)" "${zs[1]:-}"
+	compare "$cap" "zeek REJ" "$(truth "$tf" handshake_refused)" "${zs[2]:-}"
+	compare "$cap" "zeek S2" "$(truth "$tf" close_half_closed)" "${zs[3]:-}"
+	compare "$cap" "zeek S0" "$(truth "$tf" handshake_timeout)" "${zs[4]:-}"
+	compare "$cap" "zeek other conn_state" 0 "${zs[5]:-}"
 	CHECKS+=("INFO     $cap synfin peak_open=${st[12]} generator peak_alive=$(truth "$tf" peak_alive) (TIME_WAIT 60 s)")
 	CHECKS+=("INFO     $cap $(echo "$res" | sed -n 2p)")
 	CHECKS+=("INFO     $cap $(echo "$res" | sed -n 3p)")
