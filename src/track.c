@@ -164,6 +164,21 @@ lru_append(struct trk *t, struct conn *c)
 
 static int64_t	tl_due(const struct trk *, const struct conn *, int);
 
+/*
+ * The connections open at once: those held but the ones whose two ends
+ * are CLOSED, which wait only for the linger time to be written.  The
+ * count rises when one is made, and when a closed one leaves TL_DONE
+ * but not by finish() (which takes it off `live` first): opened again.
+ */
+static inline void
+open_peak(struct trk *t)
+{
+	uint64_t open = t->st.live - t->st.done_live;
+
+	if (open > t->st.peak_open)
+		t->st.peak_open = open;
+}
+
 static void
 tl_unlink(struct trk *t, struct conn *c)
 {
@@ -171,8 +186,10 @@ tl_unlink(struct trk *t, struct conn *c)
 
 	if (c->tl_which == TL_NONE)
 		return;
-	if (c->tl_which == TL_DONE)
+	if (c->tl_which == TL_DONE) {
 		t->st.done_live--;
+		open_peak(t);
+	}
 	l = &t->tl[c->tl_which];
 	if (c->tl_prev != NULL)
 		c->tl_prev->tl_next = c->tl_next;
@@ -305,20 +322,6 @@ handshake_pending(const struct conn *c)
 }
 
 /*
- * The connections open at once: those held but the ones whose two ends
- * are CLOSED, which wait only for the linger time to be written.  The
- * count rises when one is made, and when a closed one is opened again.
- */
-static inline void
-open_peak(struct trk *t)
-{
-	uint64_t open = t->st.live - t->st.done_live;
-
-	if (open > t->st.peak_open)
-		t->st.peak_open = open;
-}
-
-/*
  * Place c on the right timer list after a state change.  The quiet and
  * handshake lists are ordered by last segment: apply() takes c off them
  * first, so that a segment puts it back at the tail.
@@ -326,10 +329,6 @@ open_peak(struct trk *t)
 static void
 retime(struct trk *t, struct conn *c)
 {
-	if (c->tl_which == TL_DONE && !both_closed(c)) {
-		tl_unlink(t, c);	/* opened again: counts as open */
-		open_peak(t);
-	}
 	if (any_tw(c)) {
 		if (quiet_tw(t, c)) {
 			if (c->tl_which != TL_QUIET)
@@ -930,6 +929,7 @@ finish(struct trk *t, struct conn *c, enum trk_end why, int64_t at)
 	struct flow_slot *slot = c->slot;
 	int s;
 
+	t->st.live--;		/* before tl_unlink(): not opened again */
 	lru_unlink(t, c);
 	tl_unlink(t, c);
 	if (slot != NULL && slot->conn == c) {
@@ -952,7 +952,6 @@ finish(struct trk *t, struct conn *c, enum trk_end why, int64_t at)
 	det_close_finish(c);
 	det_agg_conn(t->agg, c, at);
 	t->st.ended[why]++;
-	t->st.live--;
 	if (t->sink.take != NULL) {
 		t->sink.take(t->sink.arg, t, c, why);
 		return;
