@@ -870,10 +870,27 @@ dec_proto(struct dec_cur *c, uint8_t proto, struct dec_seg *out)
 /* ---- tunnels ---- */
 
 /*
+ * Teredo between a client and a relay (RFC 4380 5.2.3, 5.4.1) runs on
+ * whatever ports the NAT and the relay chose; only the qualification with
+ * the server uses 3544.  Such a datagram is a bare IPv6 packet that fills
+ * the UDP payload exactly, to or from a Teredo address (2001::/32,
+ * RFC 4380 4).  p holds the first 40 bytes of a payload of len bytes.
+ */
+static bool
+teredo_shape(const uint8_t *p, uint64_t len)
+{
+	static const uint8_t prefix[4] = { 0x20, 0x01, 0x00, 0x00 };
+
+	return (p[0] >> 4) == 6 && 40 + (uint64_t)get16(p + 4) == len &&
+	    (memcmp(p + 8, prefix, 4) == 0 || memcmp(p + 24, prefix, 4) == 0);
+}
+
+/*
  * UDP (RFC 768): only a tunnel on its registered port is of interest.
  * VXLAN, Geneve and GRE-in-UDP are recognised by the destination port
  * (their source ports carry flow entropy); GTP-U, Teredo and AYIYA by
- * either port, since servers answer from theirs.
+ * either port, since servers answer from theirs; Teredo also by its shape
+ * (teredo_shape()) on any port, as Zeek finds it.
  */
 static enum dec_res
 dec_udp(struct dec_cur *c, struct dec_seg *out)
@@ -896,10 +913,15 @@ dec_udp(struct dec_cur *c, struct dec_seg *out)
 	case PORT_AYIYA:
 		break;
 	default:
-		if (sport != PORT_GTPU && sport != PORT_TEREDO &&
-		    sport != PORT_AYIYA)
+		if (sport == PORT_GTPU || sport == PORT_TEREDO ||
+		    sport == PORT_AYIYA)
+			dport = sport;
+		else if (ulen >= 8 + 40 && start + 8 + 40 <= c->cap &&
+		    start + ulen <= c->end &&
+		    teredo_shape(at(c) + 8, ulen - 8))
+			dport = PORT_TEREDO;
+		else
 			return DEC_NOT_TCP;
-		dport = sport;
 		break;
 	}
 	if (ulen == 0 && !c->frag)

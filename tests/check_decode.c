@@ -1183,6 +1183,70 @@ START_TEST(test_tunnel)
 }
 END_TEST
 
+/*
+ * Teredo between a client and a relay, on ports that are not 3544: found
+ * by its shape (a bare IPv6 packet to or from 2001::/32 filling the
+ * datagram), as in Zeek's tunnels_Teredo.pcap.
+ */
+static const uint8_t teredo_client[16] = { 0x20, 0x01, 0x00, 0x00, 0x41,
+    0x37, 0x9e, 0x50, 0x80, 0x00, 0xf1, 0x2a, 0xb9, 0xc8, 0x28, 0x15 };
+static const uint8_t teredo_peer[16] = { 0x20, 0x01, 0x48, 0x60, 0, 0,
+    0x20, 0x01, [15] = 0x68 };
+
+/* What the frame's variant changes: 0 none, 1 addresses, 2 a byte more. */
+static void
+f_teredo_relay(struct buf *b, int variant)
+{
+	mk_seg(b);
+	if (variant == 1)
+		w_ip6a(b, 6, in6_src, in6_dst);
+	else
+		w_ip6a(b, 6, teredo_client, teredo_peer);
+	if (variant == 2)
+		b->b[b->len++] = 0;
+	w_udp(b, 3797, 32900);
+	w_ip4o(b, 17);
+	w_eth(b, 0x0800);
+}
+
+START_TEST(test_teredo_any_port)
+{
+	struct buf b;
+	struct dec_seg seg;
+
+	f_teredo_relay(&b, 0);
+	ck_assert_int_eq(decode(T_EN10MB, &b, b.len, b.len, &seg), DEC_OK);
+	ck_assert_uint_eq(seg.af, 6);
+	ck_assert_uint_eq(seg.tunnel, 1);
+	ck_assert_mem_eq(seg.src, teredo_client, 16);
+	ck_assert_mem_eq(seg.dst, teredo_peer, 16);
+	ck_assert_uint_eq(seg.sport, SPORT);
+	ck_assert_uint_eq(seg.paylen, PAYLEN);
+	/* The relay's answer: the Teredo address is the destination. */
+	mk_seg(&b);
+	w_ip6a(&b, 6, teredo_peer, teredo_client);
+	w_udp(&b, 32900, 3797);
+	w_ip4o(&b, 17);
+	w_eth(&b, 0x0800);
+	ck_assert_int_eq(decode(T_EN10MB, &b, b.len, b.len, &seg), DEC_OK);
+	ck_assert_mem_eq(seg.dst, teredo_client, 16);
+	/* Not Teredo: other addresses, or a payload the packet does not fill. */
+	f_teredo_relay(&b, 1);
+	ck_assert_int_eq(decode(T_EN10MB, &b, b.len, b.len, &seg),
+	    DEC_NOT_TCP);
+	f_teredo_relay(&b, 2);
+	ck_assert_int_eq(decode(T_EN10MB, &b, b.len, b.len, &seg),
+	    DEC_NOT_TCP);
+	/* Cut inside the IPv6 header: nothing to judge by, so not TCP. */
+	f_teredo_relay(&b, 0);
+	ck_assert_int_eq(decode(T_EN10MB, &b, 14 + 20 + 8 + 39, b.len, &seg),
+	    DEC_NOT_TCP);
+	/* Cut after it: Teredo, its TCP header cut. */
+	ck_assert_int_eq(decode(T_EN10MB, &b, 14 + 20 + 8 + 40 + 10, b.len,
+	    &seg), DEC_TRUNC_TCP);
+}
+END_TEST
+
 START_TEST(test_link_supported)
 {
 	ck_assert(dec_link_supported(T_EN10MB));
@@ -2137,6 +2201,7 @@ make_suite_decode(void)
 
 	tc = tcase_create("Tunnel");
 	tcase_add_loop_test(tc, test_tunnel, 0, (int)NTUN);
+	tcase_add_test(tc, test_teredo_any_port);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("Corners");
