@@ -41,6 +41,7 @@
 #include "capture.h"
 #include "cfg.h"
 #include "decode.h"
+#include "dedup.h"
 #include "flowtab.h"
 #include "ring.h"
 #include "track.h"
@@ -79,7 +80,7 @@ count_result(struct rpt_counters *pc, enum dec_res res, uint8_t trunc)
 
 /*
  * Count one packet and decode it: true, with *seg and its time, when it
- * is a TCP segment.
+ * is a TCP segment that does not copy one just seen (dedup.h).
  */
 static bool
 decode_one(struct rpt_counters *pc, int dlt, int nano,
@@ -94,6 +95,10 @@ decode_one(struct rpt_counters *pc, int dlt, int nano,
 		return false;
 	seg->ts_ns = (int64_t)h->ts.tv_sec * 1000000000 +
 	    (int64_t)h->ts.tv_usec * (nano ? 1 : 1000);
+	if (pc->dedup != NULL && dup_seen(pc->dedup, seg)) {
+		pc->duplicates++;
+		return false;
+	}
 	return true;
 }
 

@@ -29,6 +29,7 @@ struct sf_config {
 	bool		progress;	/* progress line on a terminal */
 	bool		at_set;
 	bool		live_verdicts;	/* print verdicts as they happen */
+	bool		keep_dups;	/* --keep-duplicates */
 	int64_t		count;		/* -c, 0 = no limit */
 	int		snaplen;	/* -s */
 	int		bufsize;	/* -B, KiB */

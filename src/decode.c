@@ -699,6 +699,7 @@ dec_ip4(struct dec_cur *c, struct dec_seg *out)
 	memcpy(out->src, p + 12, 4);
 	memcpy(out->dst, p + 16, 4);
 	out->ttl = p[8];
+	out->ip_id = get16(p + 4);
 	out->ip_bytes = (uint32_t)(total > UINT32_MAX ? UINT32_MAX : total);
 
 	c->off = start + hlen;
@@ -751,6 +752,7 @@ dec_ip6(struct dec_cur *c, struct dec_seg *out)
 	memcpy(out->src, p + 8, 16);
 	memcpy(out->dst, p + 24, 16);
 	out->ttl = p[7];
+	out->ip_id = 0;
 	out->ip_bytes = (uint32_t)(plen > UINT32_MAX - IP6_HLEN ? UINT32_MAX :
 	    IP6_HLEN + plen);
 
@@ -1238,6 +1240,7 @@ dec_tcp(struct dec_cur *c, struct dec_seg *out)
 	out->ack = get32(p + 8);
 	out->flags = p[13];
 	out->win = get16(p + 14);
+	out->tcp_sum = get16(p + 16);
 
 	optcap = thl - TCP_HLEN;
 	if (c->off + thl > c->cap) {

@@ -102,11 +102,13 @@ struct dec_seg {
 	uint16_t	dport;
 	uint16_t	win;		/* raw window field, unscaled */
 	uint16_t	vlan;		/* innermost 802.1Q VLAN id, 0 if none */
+	uint16_t	ip_id;		/* IPv4 identification, 0 for IPv6 */
 	uint32_t	seq;
 	uint32_t	ack;
 	uint32_t	paylen;		/* TCP payload bytes, from IP lengths */
 	uint32_t	ip_bytes;	/* IP total length (header + payload) */
 	uint32_t	wirelen;	/* frame length on the wire */
+	uint16_t	tcp_sum;	/* TCP checksum field, as captured */
 	struct dec_tcp_opts opt;
 };
 

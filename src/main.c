@@ -20,6 +20,7 @@
 #include <config.h>
 #include "bigmem.h"
 #include "capture.h"
+#include "dedup.h"
 #include "detect.h"
 #include "err.h"
 #include "report.h"
@@ -39,7 +40,7 @@ enum {
 	OPT_SYN_TIMEOUT, OPT_LINGER, OPT_CLOSE_WAIT, OPT_MAX_FLOWS,
 	OPT_MAX_EVENTS, OPT_PORT_RANGE, OPT_AT,
 	OPT_HELP, OPT_VERSION, OPT_NO_PROGRESS, OPT_DURATION, OPT_INTERVAL,
-	OPT_THREADS
+	OPT_THREADS, OPT_KEEP_DUPS
 };
 
 static const struct option longopts[] = {
@@ -55,6 +56,7 @@ static const struct option longopts[] = {
 	{ "interface", required_argument, NULL, 'i' },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "keep-duplicates", no_argument, NULL, OPT_KEEP_DUPS },
 	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 	{ "msl", required_argument, NULL, OPT_MSL },
@@ -77,8 +79,8 @@ usage(FILE *f)
 "              [--msl seconds] [--idle-timeout seconds]\n"
 "              [--syn-timeout seconds] [--linger seconds]\n"
 "              [--close-wait seconds] [--max-flows n] [--max-events n]\n"
-"              [--port-range lo-hi] [--at time] [--threads n] [file ...]\n"
-"              [expression]\n"
+"              [--port-range lo-hi] [--at time] [--threads n]\n"
+"              [--keep-duplicates] [file ...] [expression]\n"
 "       synfin --help | --version\n");
 }
 
@@ -124,6 +126,9 @@ help(void)
 "  --threads N          files: 2 reads and decodes in a thread of its own\n"
 "                       while the analysis runs (default), 1 does both in\n"
 "                       one thread; the output is the same\n"
+"  --keep-duplicates    analyse every copy of a segment that the capture holds\n"
+"                       more than once (default: copies seen within 50 ms, or\n"
+"                       1 ms without an IPv4 ID, are counted and left out)\n"
 "  EXPRESSION           a pcap-filter(7) expression, as with tcpdump\n\n"
 "Live capture prints RSTs and findings as they happen and each connection\n"
 "as it ends; SIGINT or SIGTERM stops it and prints the final report.\n\n"
@@ -449,6 +454,9 @@ main(int argc, char **argv)
 		case OPT_NO_PROGRESS:
 			cfg.progress = false;
 			break;
+		case OPT_KEEP_DUPS:
+			cfg.keep_dups = true;
+			break;
 		case OPT_THREADS:
 			if (parse_u64(optarg, "--threads", 2, &u) == -1 ||
 			    u < 1) {
@@ -525,7 +533,14 @@ main(int argc, char **argv)
 		return SF_EXIT_LIMIT;
 	}
 	rpt_sink(rpt, &sink);
-	if ((trk = trk_new(&cfg, agg, &sink)) == NULL) {
+	/*
+	 * Capture duplicates are left out of synfin's own reports; the Zeek
+	 * formats keep them, as Zeek does (they are its T and t letters).
+	 */
+	if (cfg.format != FMT_TEXT && cfg.format != FMT_JSON)
+		cfg.keep_dups = true;
+	if ((trk = trk_new(&cfg, agg, &sink)) == NULL ||
+	    (!cfg.keep_dups && (pc.dedup = dup_new()) == NULL)) {
 		fprintf(stderr, "synfin: out of memory\n");
 		return SF_EXIT_LIMIT;
 	}
@@ -598,6 +613,7 @@ main(int argc, char **argv)
 	rpt_free(rpt);		/* gives back what its thread still holds */
 	trk_free(trk);
 	det_agg_free(agg);
+	dup_free(pc.dedup);
 	free(cfg.filter);
 	free(cfg.files);
 	return status;

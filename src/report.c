@@ -1504,6 +1504,10 @@ text_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 	    (unsigned long long)pc->other,
 	    (unsigned long long)pc->truncated,
 	    (unsigned long long)pc->malformed);
+	if (pc->duplicates > 0)
+		sb_printf(b, "  %llu capture duplicates (copies of a segment "
+		    "just seen) left out of the analysis\n",
+		    (unsigned long long)pc->duplicates);
 	for (k = 1; k < DEC_RES_MAX; k++) {
 		if (pc->by_reason[k] == 0 || k == DEC_NOT_IP ||
 		    k == DEC_NOT_TCP)
@@ -1662,6 +1666,8 @@ json_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 	sb_u64(b, pc->truncated);
 	sb_puts(b, ",\"malformed\":");
 	sb_u64(b, pc->malformed);
+	sb_puts(b, ",\"duplicates\":");
+	sb_u64(b, pc->duplicates);
 	sb_puts(b, ",\"malformed_by_reason\":{");
 	for (k = 1, m = 0; k < DEC_RES_MAX; k++) {
 		if (pc->by_reason[k] == 0 || k == DEC_NOT_IP ||

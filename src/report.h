@@ -14,6 +14,7 @@
 
 struct sf_config;
 struct det_agg;
+struct dup_table;
 
 /* Capture-level counters (capture.c fills them). */
 struct rpt_counters {
@@ -22,6 +23,7 @@ struct rpt_counters {
 	uint64_t	other;		/* not IP, not TCP */
 	uint64_t	truncated;	/* snaplen cut a header or payload */
 	uint64_t	malformed;
+	uint64_t	duplicates;	/* capture duplicates, not analysed */
 	uint64_t	by_reason[DEC_RES_MAX];
 	uint64_t	unsupported_link;
 	uint64_t	files;
@@ -29,6 +31,11 @@ struct rpt_counters {
 	uint64_t	if_drops;
 	int		live;
 	int		input_error;	/* exit status 2 will follow */
+	/*
+	 * Not a count: the table that finds the duplicates (dedup.h), used
+	 * by whichever thread decodes, or NULL to analyse them all.
+	 */
+	struct dup_table *dedup;
 };
 
 struct rpt;

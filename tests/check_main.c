@@ -22,6 +22,7 @@ main(void)
 	srunner_add_suite(sr, make_suite_report());
 	srunner_add_suite(sr, make_suite_sbuf());
 	srunner_add_suite(sr, make_suite_bigmem());
+	srunner_add_suite(sr, make_suite_dedup());
 	srunner_set_tap(sr, "-");
 	srunner_run_all(sr, CK_SILENT);
 	failed = srunner_ntests_failed(sr);

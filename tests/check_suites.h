@@ -13,5 +13,6 @@ Suite	*make_suite_ring(void);
 Suite	*make_suite_report(void);
 Suite	*make_suite_sbuf(void);
 Suite	*make_suite_bigmem(void);
+Suite	*make_suite_dedup(void);
 
 #endif
