@@ -15,7 +15,7 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 no() { n=$((n + 1)); echo "not ok $n - $1"; fail=$((fail + 1)); }
 check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
 
-echo "1..45"
+echo "1..47"
 "$SYNFIN" --help >"$tmp/o" 2>&1; check "--help exits 0" "[ $? -eq 0 ] && grep -q usage: $tmp/o"
 "$SYNFIN" --version >"$tmp/o" 2>&1; check "--version" "[ $? -eq 0 ] && grep -q '^synfin ' $tmp/o"
 "$SYNFIN" --bogus >"$tmp/o" 2>&1; check "unknown option exits 1" "[ $? -eq 1 ]"
@@ -207,4 +207,11 @@ check "--at exact to the nanosecond, as a UTC date" "grep -qx 'States per host a
 check "--at 1e1 is read" "[ $? -eq 0 ]"
 "$SYNFIN" --at 10000000000.1 --json "$P/client-close.pcap" >"$tmp/o" 2>&1
 check "--at past 1e10 seconds exits 1" "[ $? -eq 1 ]"
+# any-bridge: tcpdump -i any saw every packet twice (bridge port, bridge).
+"$SYNFIN" --json "$P/any-bridge.pcap" >"$tmp/o" 2>&1
+check "capture duplicates left out: 12 of 24, the one real SYN retransmission kept" \
+    "grep -q '\"packets\":{\"client\":7,\"server\":5}' $tmp/o && grep -q '\"duplicates\":12,.*\"syn_retransmit\":1,\"fin_retransmit\":0,\"data_retransmit\":0' $tmp/o"
+"$SYNFIN" --json --keep-duplicates "$P/any-bridge.pcap" >"$tmp/o" 2>&1
+check "--keep-duplicates: the copies are retransmissions" \
+    "grep -q '\"duplicates\":0,.*\"syn_retransmit\":4,\"fin_retransmit\":2,\"data_retransmit\":2' $tmp/o"
 [ $fail -eq 0 ]
