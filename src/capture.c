@@ -79,6 +79,14 @@ count_result(struct rpt_counters *pc, enum dec_res res, uint8_t trunc)
 }
 
 /*
+ * A capture time synfin can hold: seconds from 1970 up to 2^32 (2106,
+ * where classic pcap's unsigned 32-bit seconds end), in nanoseconds an
+ * int64_t with room for every difference and timeout added to it.  A
+ * pcapng file may say anything, and a damaged one does.
+ */
+#define CAP_MAX_SECS	((int64_t)1 << 32)
+
+/*
  * Count one packet and decode it: true, with *seg and its time, when it
  * is a TCP segment that does not copy one just seen (dedup.h).
  */
@@ -89,7 +97,11 @@ decode_one(struct rpt_counters *pc, int dlt, int nano,
 	enum dec_res res;
 
 	pc->packets++;
-	res = dec_packet(dlt, data, h->caplen, h->len, seg);
+	if (h->ts.tv_sec < 0 || (int64_t)h->ts.tv_sec >= CAP_MAX_SECS ||
+	    h->ts.tv_usec < 0 || h->ts.tv_usec >= 1000000000)
+		res = DEC_BAD_TIME;
+	else
+		res = dec_packet(dlt, data, h->caplen, h->len, seg);
 	count_result(pc, res, res == DEC_OK ? seg->trunc : 0);
 	if (res != DEC_OK)
 		return false;

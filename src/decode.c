@@ -207,6 +207,7 @@ static const char *const dec_res_names[DEC_RES_MAX] = {
 	[DEC_BAD_TUNNEL] = "bad_tunnel",
 	[DEC_TUNNEL_DEPTH] = "tunnel_depth",
 	[DEC_TRUNC_TUNNEL] = "trunc_tunnel",
+	[DEC_BAD_TIME] = "bad_timestamp",
 };
 
 /* ---- byte access and bounds ---- */

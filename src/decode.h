@@ -54,6 +54,8 @@ enum dec_res {
 	DEC_BAD_TUNNEL,		/* encapsulation header malformed */
 	DEC_TUNNEL_DEPTH,	/* encapsulations nested too deep */
 	DEC_TRUNC_TUNNEL,	/* encapsulation header cut by snaplen */
+	DEC_BAD_TIME,		/* capture time before 1970 or from 2106 on
+				   (the reader's, not the decoder's) */
 	DEC_RES_MAX
 };
 

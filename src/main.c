@@ -175,10 +175,18 @@ decimal_secs(const char *s, int64_t max, int64_t *ns)
 	return 1;
 }
 
+/*
+ * The largest values, in seconds, so that a capture time (below 2^32 s,
+ * capture.c) plus any of them stays in an int64_t of nanoseconds: a
+ * span (a timeout, an MSL, an interval) up to 10^9 s, about 31 years, and
+ * an instant (--at) up to 2^32 s, in 2106, where capture times end.
+ */
+#define SECS_SPAN_MAX	1000000000LL
+#define SECS_AT_MAX	4294967296LL
+
 static int
-parse_secs(const char *s, const char *opt, int64_t *ns)
+parse_secs_max(const char *s, const char *opt, int64_t max, int64_t *ns)
 {
-	const int64_t max = 10000000000;	/* seconds */
 	char *end;
 	double v;
 	int rc;
@@ -195,8 +203,15 @@ parse_secs(const char *s, const char *opt, int64_t *ns)
 			return 0;
 		}
 	}
-	fprintf(stderr, "synfin: %s: bad number of seconds \"%s\"\n", opt, s);
+	fprintf(stderr, "synfin: %s: bad number of seconds \"%s\" (0 to "
+	    "%lld)\n", opt, s, (long long)max);
 	return -1;
+}
+
+static int
+parse_secs(const char *s, const char *opt, int64_t *ns)
+{
+	return parse_secs_max(s, opt, SECS_SPAN_MAX, ns);
 }
 
 static int
@@ -447,7 +462,8 @@ main(int argc, char **argv)
 			cfg.port_hi = hi;
 			break;
 		case OPT_AT:
-			if (parse_secs(optarg, "--at", &cfg.at_ns) == -1)
+			if (parse_secs_max(optarg, "--at", SECS_AT_MAX,
+			    &cfg.at_ns) == -1)
 				return cfg_done(&cfg, SF_EXIT_USAGE);
 			cfg.at_set = true;
 			break;

@@ -2045,7 +2045,8 @@ START_TEST(test_res_names)
 		"ok", "not_ip", "not_tcp", "unsupported_link", "trunc_link",
 		"trunc_ip", "trunc_tcp", "bad_ip_version", "bad_ip_hlen",
 		"bad_ip_len", "bad_ip6_ext", "fragment", "frag_split_tcp",
-		"bad_tcp_off", "bad_tunnel", "tunnel_depth", "trunc_tunnel"
+		"bad_tcp_off", "bad_tunnel", "tunnel_depth", "trunc_tunnel",
+		"bad_timestamp"
 	};
 	const char *s;
 	int i, j;

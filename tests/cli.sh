@@ -15,7 +15,7 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 no() { n=$((n + 1)); echo "not ok $n - $1"; fail=$((fail + 1)); }
 check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
 
-echo "1..47"
+echo "1..49"
 "$SYNFIN" --help >"$tmp/o" 2>&1; check "--help exits 0" "[ $? -eq 0 ] && grep -q usage: $tmp/o"
 "$SYNFIN" --version >"$tmp/o" 2>&1; check "--version" "[ $? -eq 0 ] && grep -q '^synfin ' $tmp/o"
 "$SYNFIN" --bogus >"$tmp/o" 2>&1; check "unknown option exits 1" "[ $? -eq 1 ]"
@@ -200,13 +200,16 @@ check "--at before the capture: empty netstat" "grep -q '\"netstat\":{}' $tmp/o"
 "$SYNFIN" --json --at 1795424701.4612 "$P/client-close.pcap" >"$tmp/o" 2>&1
 check "--at mid-connection: both ends ESTABLISHED" "grep -q '\"netstat\":{\"10.231.0.1\":{\"ESTABLISHED\":1},\"10.231.0.2\":{\"ESTABLISHED\":1}}' $tmp/o"
 # Seconds to the nanosecond as written (a double made .4612 .461199872),
-# told as a UTC date in the text; exponents still read; past 1e10 refused.
+# told as a UTC date in the text; exponents still read; from 2^32 s (2106,
+# where capture times end) on refused.
 "$SYNFIN" --at 1795424701.4612 "$P/client-close.pcap" >"$tmp/o" 2>&1
 check "--at exact to the nanosecond, as a UTC date" "grep -qx 'States per host at 2026-11-23 09:05:01.461200 UTC (--at 1795424701.461200000)' $tmp/o"
 "$SYNFIN" --at 1e1 --json "$P/client-close.pcap" >"$tmp/o" 2>&1
 check "--at 1e1 is read" "[ $? -eq 0 ]"
-"$SYNFIN" --at 10000000000.1 --json "$P/client-close.pcap" >"$tmp/o" 2>&1
-check "--at past 1e10 seconds exits 1" "[ $? -eq 1 ]"
+"$SYNFIN" --at 4294967296.1 --json "$P/client-close.pcap" >"$tmp/o" 2>&1
+check "--at past 2^32 seconds exits 1" "[ $? -eq 1 ]"
+"$SYNFIN" --msl 1000000001 "$P/client-close.pcap" >"$tmp/o" 2>"$tmp/e"
+check "--msl past 10^9 seconds exits 1 and says the range" "[ $? -eq 1 ] && grep -q '(0 to 1000000000)' $tmp/e"
 # any-bridge: tcpdump -i any saw every packet twice (bridge port, bridge).
 "$SYNFIN" --json "$P/any-bridge.pcap" >"$tmp/o" 2>&1
 check "capture duplicates left out: 12 of 24, the one real SYN retransmission kept" \
@@ -214,4 +217,11 @@ check "capture duplicates left out: 12 of 24, the one real SYN retransmission ke
 "$SYNFIN" --json --keep-duplicates "$P/any-bridge.pcap" >"$tmp/o" 2>&1
 check "--keep-duplicates: the copies are retransmissions" \
     "grep -q '\"duplicates\":0,.*\"syn_retransmit\":4,\"fin_retransmit\":2,\"data_retransmit\":2' $tmp/o"
+# A pcapng interface with if_tsresol 10^0 (seconds) and a packet stamped
+# 10,596,126,571,787 s (found by the fuzzer, tests/fuzz/): counted as
+# bad_timestamp, never multiplied into nanoseconds.
+printf '\012\015\015\012\034\000\000\000\115\074\053\032\001\000\000\000\377\377\377\377\377\377\377\377\034\000\000\000\001\000\000\000\040\000\000\000\145\000\000\000\000\000\000\000\011\000\001\000\000\000\000\000\000\000\000\000\040\000\000\000\006\000\000\000\110\000\000\000\000\000\000\000\243\011\000\000\013\075\134\032\050\000\000\000\050\000\000\000\105\000\000\050\000\001\100\000\100\006\046\315\012\000\000\001\012\000\000\002\234\100\000\120\000\000\003\350\000\000\000\000\120\002\377\377\000\000\000\000\110\000\000\000' >"$tmp/badts.pcapng"
+"$SYNFIN" --json "$tmp/badts.pcapng" >"$tmp/o" 2>&1; rc=$?
+check "a capture time past 2106 is a bad_timestamp packet" \
+    "[ $rc -eq 0 ] && grep -q '\"malformed\":1,.*\"malformed_by_reason\":{\"bad_timestamp\":1}' $tmp/o"
 [ $fail -eq 0 ]
