@@ -128,11 +128,14 @@ decode_one(struct rpt_counters *pc, int dlt, int nano,
  * message included, is libpcap's own.  pcapng, other byte orders, other
  * versions and the standard input are read by libpcap alone.
  */
-#define CAP_BULK_BUF	(288 * 1024)
-#define CAP_BULK_MAXCAP	262144		/* libpcap's smallest maximum */
+#ifndef CAP_BULK_BUF
+#define CAP_BULK_BUF	(288 * 1024)	/* smaller in a fuzzing build */
+#endif
 #define CAP_REC_HDR	16
-_Static_assert(CAP_BULK_BUF >= CAP_REC_HDR + CAP_BULK_MAXCAP,
-    "the bulk buffer holds the longest record it takes");
+/* The longest record taken: libpcap's smallest maximum, if it fits. */
+#define CAP_BULK_MAXCAP	(CAP_BULK_BUF - CAP_REC_HDR < 262144 ? \
+			    CAP_BULK_BUF - CAP_REC_HDR : 262144)
+_Static_assert(CAP_BULK_BUF > CAP_REC_HDR, "room for a record header");
 #define CAP_ERR_SEEK	INT_MIN		/* not one of libpcap's results */
 
 enum { BULK_NO, BULK_USEC, BULK_NSEC };
