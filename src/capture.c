@@ -258,50 +258,61 @@ bulk_fill(struct cap_bulk *b)
 }
 
 /*
+ * The next record of the buffer, in *h and *data, if the bulk reader
+ * takes it (see above); false leaves it to libpcap.
+ */
+static bool
+bulk_next(struct cap_bulk *b, struct pcap_pkthdr *h, const u_char **data)
+{
+	uint32_t f[4];
+
+	if (b->len - b->pos < CAP_REC_HDR)
+		bulk_fill(b);
+	if (b->len - b->pos < CAP_REC_HDR)
+		return false;
+	/* ts_sec, ts_usec (or nsec), incl_len, orig_len. */
+	memcpy(f, b->buf + b->pos, sizeof(f));
+	if (f[2] > b->snap || f[2] > CAP_BULK_MAXCAP || f[0] > INT32_MAX ||
+	    f[1] >= b->frac_max)
+		return false;
+	if (b->len - b->pos < CAP_REC_HDR + f[2]) {
+		bulk_fill(b);
+		if (b->len - b->pos < CAP_REC_HDR + f[2])
+			return false;
+	}
+	*data = b->buf + b->pos + CAP_REC_HDR;
+	b->pos += CAP_REC_HDR + f[2];
+	h->ts.tv_sec = (time_t)f[0];
+	h->ts.tv_usec = (suseconds_t)f[1] * b->scale;
+	h->caplen = f[2];
+	h->len = f[3];
+	return true;
+}
+
+/*
  * pcap_dispatch() for the bulk reader: up to max records that pass the
  * filter through cb; their count, 0 at the end of the file, or a
- * negative PCAP_ERROR_* (CAP_ERR_SEEK: the file could not be
- * set back to a record, see rd_dispatch()).
+ * negative PCAP_ERROR_* (CAP_ERR_SEEK: the file could not be set back
+ * to a record, see rd_dispatch()).
  */
 static int
 bulk_dispatch(struct cap_reader *r, int max, pcap_handler cb, void *arg)
 {
 	struct cap_bulk *b = r->bulk;
 	struct pcap_pkthdr h;
-	uint32_t f[4];
 	const u_char *data;
 	int n = 0, rv;
 
 	while (n < max) {
-		if (b->len - b->pos < CAP_REC_HDR)
-			bulk_fill(b);
-		if (b->len - b->pos < CAP_REC_HDR)
-			goto by_pcap;
-		/* ts_sec, ts_usec (or nsec), incl_len, orig_len. */
-		memcpy(f, b->buf + b->pos, sizeof(f));
-		if (f[2] > b->snap || f[2] > CAP_BULK_MAXCAP ||
-		    f[0] > INT32_MAX || f[1] >= b->frac_max)
-			goto by_pcap;
-		if (b->len - b->pos < CAP_REC_HDR + f[2]) {
-			bulk_fill(b);
-			if (b->len - b->pos < CAP_REC_HDR + f[2])
-				goto by_pcap;
+		if (!bulk_next(b, &h, &data)) {
+			if ((rv = bulk_by_pcap(r, cb, arg)) <= 0)
+				return rv < 0 || n == 0 ? rv : n;
+			n += rv;
+		} else if (!b->filter ||
+		    pcap_offline_filter(&b->prog, &h, data) != 0) {
+			cb((u_char *)arg, &h, data);
+			n++;
 		}
-		data = b->buf + b->pos + CAP_REC_HDR;
-		b->pos += CAP_REC_HDR + f[2];
-		h.ts.tv_sec = (time_t)f[0];
-		h.ts.tv_usec = (suseconds_t)f[1] * b->scale;
-		h.caplen = f[2];
-		h.len = f[3];
-		if (b->filter && pcap_offline_filter(&b->prog, &h, data) == 0)
-			continue;
-		cb((u_char *)arg, &h, data);
-		n++;
-		continue;
-by_pcap:
-		if ((rv = bulk_by_pcap(r, cb, arg)) <= 0)
-			return rv < 0 || n == 0 ? rv : n;
-		n += rv;
 	}
 	return n;
 }
