@@ -141,7 +141,8 @@ _Static_assert(CAP_BULK_BUF > CAP_REC_HDR, "room for a record header");
 enum { BULK_NO, BULK_USEC, BULK_NSEC };
 
 struct cap_bulk {
-	FILE		*fp;
+	FILE		*fp;		/* libpcap's stream */
+	int		fd;		/* its descriptor, read with pread() */
 	unsigned char	*buf;
 	size_t		pos, len;	/* next record; end of the data */
 	off_t		off;		/* the file's offset of buf[0] */
@@ -150,7 +151,17 @@ struct cap_bulk {
 	uint32_t	scale;		/* to nanoseconds: 1000 or 1 */
 	struct bpf_program prog;	/* the filter, when bulk->filter */
 	bool		filter;
+	uint64_t	taken, handed;	/* records read here, by libpcap */
 };
+
+/*
+ * Records handed to libpcap after which, if they are more than one in
+ * BULK_GIVE_UP_RATIO of all, libpcap reads the rest of the file alone:
+ * each costs a seek and a look at the position, 0.1 s against 0.03 s
+ * for a 34 MB file of microsecond stamps past a second.
+ */
+#define BULK_GIVE_UP	1024
+#define BULK_GIVE_UP_RATIO 16
 
 /*
  * One open savefile being read: the libpcap handle, what the records
@@ -213,6 +224,19 @@ rd_record(struct cap_reader *r, const struct pcap_pkthdr *h,
 	return decode_one(r->pc, r->dlt, r->nano, h, data, seg);
 }
 
+/* End the bulk reader of r: libpcap reads the rest, if any. */
+static void
+bulk_free(struct cap_reader *r)
+{
+	if (r->bulk == NULL)
+		return;
+	if (r->bulk->filter)
+		pcap_freecode(&r->bulk->prog);
+	free(r->bulk->buf);
+	free(r->bulk);
+	r->bulk = NULL;
+}
+
 /*
  * Give the record at the bulk reader's position to libpcap: the file is
  * set back to it and pcap_dispatch() reads it (and, with a filter, the
@@ -232,21 +256,29 @@ bulk_by_pcap(struct cap_reader *r, pcap_handler cb, void *arg)
 	if (rv > 0) {
 		if ((at = ftello(b->fp)) < 0)
 			return CAP_ERR_SEEK;
-		b->off = at;
-		b->pos = b->len = 0;
+		if (at >= b->off && at <= b->off + (off_t)b->len) {
+			/* Still in the buffer: no read again. */
+			b->pos = (size_t)(at - b->off);
+		} else {
+			b->off = at;
+			b->pos = b->len = 0;
+		}
 	}
 	return rv;
 }
 
 /*
  * Move what is left of the buffer to its start and fill the rest from
- * the file.  The data is in the buffer or the file is at its end (or
- * failed, which bulk_by_pcap() will find again).
+ * the file, with pread(): libpcap's stream, its buffer and its position
+ * are left as they are, so that a record handed to libpcap near the last
+ * one costs no read.  Short only at the end of the file or on an error,
+ * which bulk_by_pcap() will meet again through libpcap.
  */
 static void
 bulk_fill(struct cap_bulk *b)
 {
 	size_t left = b->len - b->pos;
+	ssize_t got;
 
 	if (b->pos > 0) {
 		memmove(b->buf, b->buf + b->pos, left);
@@ -254,7 +286,15 @@ bulk_fill(struct cap_bulk *b)
 		b->pos = 0;
 		b->len = left;
 	}
-	b->len += fread(b->buf + b->len, 1, CAP_BULK_BUF - b->len, b->fp);
+	while (b->len < CAP_BULK_BUF) {
+		got = pread(b->fd, b->buf + b->len, CAP_BULK_BUF - b->len,
+		    b->off + (off_t)b->len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		b->len += (size_t)got;
+	}
 }
 
 /*
@@ -308,7 +348,16 @@ bulk_dispatch(struct cap_reader *r, int max, pcap_handler cb, void *arg)
 			if ((rv = bulk_by_pcap(r, cb, arg)) <= 0)
 				return rv < 0 || n == 0 ? rv : n;
 			n += rv;
-		} else if (!b->filter ||
+			/* libpcap's stream is at the next record. */
+			if (++b->handed >= BULK_GIVE_UP &&
+			    b->handed * BULK_GIVE_UP_RATIO > b->taken) {
+				bulk_free(r);
+				return n;
+			}
+			continue;
+		}
+		b->taken++;
+		if (!b->filter ||
 		    pcap_offline_filter(&b->prog, &h, data) != 0) {
 			cb((u_char *)arg, &h, data);
 			n++;
@@ -626,6 +675,7 @@ bulk_start(struct cap_reader *r, struct bpf_program *prog)
 		return;
 	}
 	b->fp = pcap_file(r->p);
+	b->fd = fileno(b->fp);
 	b->snap = (uint32_t)snap;
 	b->frac_max = r->bulk_kind == BULK_NSEC ? 1000000000 : 1000000;
 	b->scale = r->bulk_kind == BULK_NSEC ? 1 : 1000;
@@ -675,13 +725,7 @@ open_offline(struct cap_reader *r, const char *path, char *errbuf)
 static void
 close_offline(struct cap_reader *r)
 {
-	if (r->bulk != NULL) {
-		if (r->bulk->filter)
-			pcap_freecode(&r->bulk->prog);
-		free(r->bulk->buf);
-		free(r->bulk);
-		r->bulk = NULL;
-	}
+	bulk_free(r);
 	pcap_close(r->p);
 	r->p = NULL;
 	free(r->iobuf);

@@ -15,7 +15,7 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 no() { n=$((n + 1)); echo "not ok $n - $1"; fail=$((fail + 1)); }
 check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
 
-echo "1..59"
+echo "1..60"
 "$SYNFIN" --help >"$tmp/o" 2>&1; check "--help exits 0" "[ $? -eq 0 ] && grep -q usage: $tmp/o"
 "$SYNFIN" --version >"$tmp/o" 2>&1; check "--version" "[ $? -eq 0 ] && grep -q '^synfin ' $tmp/o"
 "$SYNFIN" --bogus >"$tmp/o" 2>&1; check "unknown option exits 1" "[ $? -eq 1 ]"
@@ -263,6 +263,11 @@ same "bulk reader = libpcap: records longer than the snapshot length" \
 # The first record stamped 2^31 s and more: libpcap's to judge.
 cp "$big" "$tmp/ts.pcap"; patch "$tmp/ts.pcap" 27 '\200'
 same "bulk reader = libpcap: a time stamp past 2^31 s" "$tmp/ts.pcap" "" --json
+# Nanosecond stamps under the microsecond magic: libpcap's to judge, all
+# but a few, and past 1,024 of them libpcap reads the rest alone.
+cp "$big" "$tmp/handed.pcap"; patch "$tmp/handed.pcap" 0 '\324\303\262\241'
+same "bulk reader = libpcap: most records handed to libpcap" \
+    "$tmp/handed.pcap" "" --json
 # A microsecond file (tcpdump's default) of 2.6 MB: half-close's records
 # 400 times over.
 cp "$P/half-close.pcap" "$tmp/us.pcap"
