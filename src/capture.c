@@ -117,16 +117,17 @@ decode_one(struct rpt_counters *pc, int dlt, int nano,
 /*
  * The bulk reader of a classic pcap file (magic a1b2c3d4 or a1b23c4d in
  * this host's byte order, version 2.4): records are taken from a buffer
- * filled 288 KiB at a time (room for the longest record it takes; a
- * megabyte was no faster) and handed to the callback where they lie,
- * instead of two fread() calls and a copy per record in libpcap (the
- * reading thread runs 31 % fewer instructions).  Any record that libpcap
- * would treat specially (longer than the snapshot length, a time stamp
- * it would convert otherwise, a header or data cut by the end of the
- * file, a read error) is given to libpcap itself: the file is set back
- * to the record's offset and read with pcap_dispatch(), so its outcome,
- * message included, is libpcap's own.  pcapng, other byte orders, other
- * versions and the standard input are read by libpcap alone.
+ * filled 288 KiB at a time with pread() (room for the longest record it
+ * takes; a megabyte was no faster) and handed to the callback where they
+ * lie, instead of two fread() calls and a copy per record in libpcap
+ * (the reading thread runs a third fewer instructions: 276 M to 182 M on
+ * the 20k benchmark capture).  Any record that libpcap would treat
+ * specially (longer than the snapshot length, a time stamp it would
+ * convert otherwise, a header or data cut by the end of the file, a read
+ * error) is given to libpcap itself: its stream is set to the record's
+ * offset and read with pcap_dispatch(), so the outcome, message
+ * included, is libpcap's own.  pcapng, other byte orders, other versions
+ * and the standard input are read by libpcap alone.
  */
 #ifndef CAP_BULK_BUF
 #define CAP_BULK_BUF	(288 * 1024)	/* smaller in a fuzzing build */
