@@ -204,7 +204,9 @@ progress(struct cap_reader *r)
 
 	if (now - r->tlast < 0.5)
 		return;
-	pos = ftell(r->fp);
+	/* The bulk reader's blocks leave libpcap's stream where it was. */
+	pos = r->bulk != NULL ? (long)(r->bulk->off + (off_t)r->bulk->pos) :
+	    ftell(r->fp);
 	fprintf(stderr, "\rsynfin: %s: %3.0f%%  %.0f packets/s ", r->path,
 	    pos > 0 ? 100.0 * (double)pos / (double)r->fsize : 0.0,
 	    (double)r->n / (now - r->t0));
