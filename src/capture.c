@@ -241,10 +241,11 @@ bulk_free(struct cap_reader *r)
 }
 
 /*
- * Give the record at the bulk reader's position to libpcap: the file is
- * set back to it and pcap_dispatch() reads it (and, with a filter, the
- * records after it up to one that passes), then the buffer starts again
- * where libpcap stopped.  pcap_dispatch()'s result.
+ * Give the record at the bulk reader's position to libpcap: its stream
+ * is set to it and pcap_dispatch() reads it (and, with a filter, the
+ * records after it up to one that passes), then the bulk reader goes on
+ * where libpcap stopped, in the same buffer when that is still in it.
+ * pcap_dispatch()'s result.
  */
 static int
 bulk_by_pcap(struct cap_reader *r, pcap_handler cb, void *arg)
