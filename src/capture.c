@@ -227,12 +227,17 @@ rd_record(struct cap_reader *r, const struct pcap_pkthdr *h,
 	return decode_one(r->pc, r->dlt, r->nano, h, data, seg);
 }
 
-/* End the bulk reader of r: libpcap reads the rest, if any. */
+/*
+ * End the bulk reader of r, its counts added to r's counters: libpcap
+ * reads the rest, if any.
+ */
 static void
 bulk_free(struct cap_reader *r)
 {
 	if (r->bulk == NULL)
 		return;
+	r->pc->bulk_read += r->bulk->taken;
+	r->pc->bulk_handed += r->bulk->handed;
 	if (r->bulk->filter)
 		pcap_freecode(&r->bulk->prog);
 	free(r->bulk->buf);
@@ -654,10 +659,11 @@ bulk_kind(FILE *fp)
 }
 
 /*
- * Set up the bulk reader for r once libpcap has opened the file and
- * agrees with bulk_kind() (the same byte order, version 2.4, and
- * nanoseconds asked for); prog is the compiled filter or NULL, and is
- * the bulk reader's from now on.  Without memory libpcap reads alone.
+ * Set up the bulk reader for r once libpcap has opened a file that
+ * bulk_kind() took (its magic in this host's byte order: libpcap does not
+ * swap it) with nanoseconds asked for, as open_offline() asks; prog is
+ * the compiled filter or NULL, and is the bulk reader's from now on.
+ * Without memory libpcap reads alone.
  */
 static void
 bulk_start(struct cap_reader *r, struct bpf_program *prog)
@@ -665,8 +671,7 @@ bulk_start(struct cap_reader *r, struct bpf_program *prog)
 	struct cap_bulk *b = NULL;
 	int snap = pcap_snapshot(r->p);
 
-	if (r->bulk_kind == BULK_NO || pcap_is_swapped(r->p) ||
-	    pcap_major_version(r->p) != 2 || pcap_minor_version(r->p) != 4 ||
+	if (r->bulk_kind == BULK_NO ||
 	    pcap_get_tstamp_precision(r->p) != PCAP_TSTAMP_PRECISION_NANO ||
 	    snap <= 0 || (b = calloc(1, sizeof(*b))) == NULL ||
 	    (b->buf = malloc(CAP_BULK_BUF)) == NULL ||

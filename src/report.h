@@ -29,6 +29,12 @@ struct rpt_counters {
 	uint64_t	files;
 	uint64_t	kernel_drops;	/* pcap_stats, live only */
 	uint64_t	if_drops;
+	/*
+	 * Records of classic pcap files read by synfin's bulk reader and
+	 * handed by it to libpcap (capture.c): for the tests, not reported.
+	 */
+	uint64_t	bulk_read;
+	uint64_t	bulk_handed;
 	int		live;
 	int		input_error;	/* exit status 2 will follow */
 	/*

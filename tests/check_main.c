@@ -23,6 +23,7 @@ main(void)
 	srunner_add_suite(sr, make_suite_sbuf());
 	srunner_add_suite(sr, make_suite_bigmem());
 	srunner_add_suite(sr, make_suite_dedup());
+	srunner_add_suite(sr, make_suite_capture());
 	srunner_set_tap(sr, "-");
 	srunner_run_all(sr, CK_SILENT);
 	failed = srunner_ntests_failed(sr);

@@ -14,5 +14,6 @@ Suite	*make_suite_report(void);
 Suite	*make_suite_sbuf(void);
 Suite	*make_suite_bigmem(void);
 Suite	*make_suite_dedup(void);
+Suite	*make_suite_capture(void);
 
 #endif
