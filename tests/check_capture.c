@@ -127,54 +127,39 @@ read_it(int n, struct rpt_counters *pc)
 	return cap_read_file(&cfg, path, trk, pc, &err);
 }
 
-START_TEST(test_bulk_reads_all)
+/* A file, and who should read its records. */
+static const struct {
+	const char	*what;
+	int		odd;		/* write_pcap()'s arguments */
+	uint32_t	frac;
+	int		swap;
+	uint64_t	malformed;	/* bad time stamps */
+	uint64_t	bulk_read, bulk_handed;
+} cases[] = {
+	{ "every record by the bulk reader", -1, 500000, 0, 0, NREC, 0 },
+	{ "one longer than the snapshot length handed to libpcap",
+	    1234, 500000, 0, 0, NREC - 1, 1 },
+	/* Past 10^6 microseconds: each libpcap's, then all. */
+	{ "1,024 handed, then libpcap alone", -1, 2000000, 0, NREC, 0, 1024 },
+	{ "the other byte order: libpcap alone", -1, 500000, 1, 0, 0, 0 },
+};
+#define NCASES	(int)(sizeof(cases) / sizeof(cases[0]))
+
+/* Case _i / 2 with _i % 2 + 1 threads (a reading thread or none). */
+START_TEST(test_who_reads)
 {
 	struct rpt_counters pc;
+	int k = _i / 2;
 
-	write_pcap(-1, 500000, 0);
-	ck_assert_int_eq(read_it(_i + 1, &pc), CAP_OK);
+	write_pcap(cases[k].odd, cases[k].frac, cases[k].swap);
+	ck_assert_msg(read_it(_i % 2 + 1, &pc) == CAP_OK, "%s", cases[k].what);
 	ck_assert_uint_eq(pc.packets, NREC);
-	ck_assert_uint_eq(pc.other, NREC);
-	ck_assert_uint_eq(pc.bulk_read, NREC);
-	ck_assert_uint_eq(pc.bulk_handed, 0);
-}
-END_TEST
-
-START_TEST(test_longer_than_snap_handed)
-{
-	struct rpt_counters pc;
-
-	write_pcap(1234, 500000, 0);
-	ck_assert_int_eq(read_it(_i + 1, &pc), CAP_OK);
-	ck_assert_uint_eq(pc.packets, NREC);
-	ck_assert_uint_eq(pc.bulk_read, NREC - 1);
-	ck_assert_uint_eq(pc.bulk_handed, 1);
-}
-END_TEST
-
-START_TEST(test_give_up)
-{
-	struct rpt_counters pc;
-
-	/* A fraction of a second past 10^6 microseconds: libpcap's. */
-	write_pcap(-1, 2000000, 0);
-	ck_assert_int_eq(read_it(_i + 1, &pc), CAP_OK);
-	ck_assert_uint_eq(pc.packets, NREC);
-	ck_assert_uint_eq(pc.malformed, NREC);
-	ck_assert_uint_eq(pc.bulk_read, 0);
-	ck_assert_uint_eq(pc.bulk_handed, 1024);
-}
-END_TEST
-
-START_TEST(test_other_byte_order)
-{
-	struct rpt_counters pc;
-
-	write_pcap(-1, 500000, 1);
-	ck_assert_int_eq(read_it(_i + 1, &pc), CAP_OK);
-	ck_assert_uint_eq(pc.packets, NREC);
-	ck_assert_uint_eq(pc.bulk_read, 0);
-	ck_assert_uint_eq(pc.bulk_handed, 0);
+	ck_assert_uint_eq(pc.malformed, cases[k].malformed);
+	ck_assert_msg(pc.bulk_read == cases[k].bulk_read &&
+	    pc.bulk_handed == cases[k].bulk_handed,
+	    "%s: bulk_read %llu, bulk_handed %llu", cases[k].what,
+	    (unsigned long long)pc.bulk_read,
+	    (unsigned long long)pc.bulk_handed);
 }
 END_TEST
 
@@ -185,11 +170,7 @@ make_suite_capture(void)
 	TCase *tc = tcase_create("bulk reader");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	/* _i + 1 threads: the caller's alone, and a reading thread. */
-	tcase_add_loop_test(tc, test_bulk_reads_all, 0, 2);
-	tcase_add_loop_test(tc, test_longer_than_snap_handed, 0, 2);
-	tcase_add_loop_test(tc, test_give_up, 0, 2);
-	tcase_add_loop_test(tc, test_other_byte_order, 0, 2);
+	tcase_add_loop_test(tc, test_who_reads, 0, 2 * NCASES);
 	suite_add_tcase(s, tc);
 	return s;
 }
