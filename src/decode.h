@@ -89,30 +89,40 @@ struct dec_tcp_opts {
  * One decoded TCP segment.  Addresses are kept in network byte order in
  * 16 bytes; an IPv4 address uses the first 4 bytes and the rest are zero,
  * so two addresses compare with memcmp() once af is equal.
+ *
+ * What the engine reads for every segment comes first, up to opt.sack
+ * (68 bytes): the reading thread hands the engine that much and the
+ * addresses, which the engine reads only for a connection's first
+ * segment (see DEC_SEG_HOT and capture.c's struct cap_item).  The SACK
+ * blocks and the option list are for the --packets view alone.
  */
 struct dec_seg {
 	int64_t		ts_ns;		/* capture time, ns since the epoch */
+	uint32_t	seq;
+	uint32_t	ack;
+	uint32_t	paylen;		/* TCP payload bytes, from IP lengths */
+	uint32_t	ip_bytes;	/* IP total length (header + payload) */
+	uint32_t	wirelen;	/* frame length on the wire */
+	uint16_t	sport;
+	uint16_t	dport;
+	uint16_t	win;		/* raw window field, unscaled */
+	uint16_t	vlan;		/* innermost 802.1Q VLAN id, 0 if none */
+	uint16_t	ip_id;		/* IPv4 identification, 0 for IPv6 */
+	uint16_t	tcp_sum;	/* TCP checksum field, as captured */
 	uint8_t		af;		/* 4 or 6 */
 	uint8_t		flags;		/* DEC_TH_* */
 	uint8_t		trunc;		/* DEC_TRUNC_* bits */
 	uint8_t		tunnel;		/* encapsulations removed (0 = none);
 					   VLAN and VN-Tag tags do not count */
 	uint8_t		ttl;		/* IPv4 TTL or IPv6 hop limit */
+	struct dec_tcp_opts opt;
 	uint8_t		src[16];
 	uint8_t		dst[16];
-	uint16_t	sport;
-	uint16_t	dport;
-	uint16_t	win;		/* raw window field, unscaled */
-	uint16_t	vlan;		/* innermost 802.1Q VLAN id, 0 if none */
-	uint16_t	ip_id;		/* IPv4 identification, 0 for IPv6 */
-	uint32_t	seq;
-	uint32_t	ack;
-	uint32_t	paylen;		/* TCP payload bytes, from IP lengths */
-	uint32_t	ip_bytes;	/* IP total length (header + payload) */
-	uint32_t	wirelen;	/* frame length on the wire */
-	uint16_t	tcp_sum;	/* TCP checksum field, as captured */
-	struct dec_tcp_opts opt;
 };
+
+/* The bytes of a struct dec_seg before the SACK blocks (see above). */
+#define DEC_SEG_HOT	(offsetof(struct dec_seg, opt) + \
+			    offsetof(struct dec_tcp_opts, sack))
 
 /*
  * Half h (0 or 1) of a 16-byte address as a big-endian number: comparing

@@ -23,6 +23,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,8 +67,14 @@ ring_new(size_t nslots, size_t size, size_t wake)
 	r->size = size;
 	r->wake = wake == 0 ? 1 : wake > nslots ? nslots : wake;
 	atomic_init(&r->limit, nslots);
-	if ((r->slots = calloc(nslots, size)) == NULL)
+	/*
+	 * On a cache line's boundary, so that a slot whose type asks for
+	 * that alignment (capture.c's batches) has it.
+	 */
+	if (size > (SIZE_MAX - 63) / nslots || (r->slots = aligned_alloc(64,
+	    (nslots * size + 63) & ~(size_t)63)) == NULL)
 		goto fail_slots;
+	memset(r->slots, 0, nslots * size);
 	if (pthread_mutex_init(&r->mu, NULL) != 0)
 		goto fail_mu;
 	if (pthread_cond_init(&r->more, NULL) != 0)

@@ -13,7 +13,8 @@
 struct ring;
 
 /*
- * A ring of nslots slots of size bytes each, zeroed.  A sleeping
+ * A ring of nslots slots of size bytes each, zeroed, the first on a
+ * 64-byte boundary (each, when size is a multiple of 64).  A sleeping
  * consumer is woken once wake slots wait (or at ring_close()), and a
  * producer that found the ring full once wake slots are free again, so
  * that small slots do not cost a wake-up each.  NULL on allocation error.
