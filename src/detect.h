@@ -78,16 +78,18 @@ struct det_agg	*det_agg_new(const struct sf_config *cfg);
 void	det_agg_free(struct det_agg *a);
 /* Called once for every finished connection, in the order finished. */
 void	det_agg_conn(struct det_agg *a, struct conn *c, int64_t end);
-/* An endpoint entered or left TIME_WAIT (delta +1 or -1). */
+/*
+ * An endpoint entered or left TIME_WAIT (delta +1 or -1).  Entering
+ * sets c->tw_rec[side], the handle of its count's record (0: none, the
+ * key was not tracked), which leaving uses and clears.
+ */
 void	det_tw_change(struct det_agg *a, struct conn *c, int side,
 	    int delta, int64_t at);
 /*
- * The same departure told by addresses: a holder's TIME_WAIT toward a
- * peer and server port ended (a compact record's, when its connection
- * was already written).
+ * The same departure told by the handle alone: a compact record's, when
+ * its connection was already written.  A handle of 0 does nothing.
  */
-void	det_tw_leave(struct det_agg *a, uint8_t af, const uint8_t *local,
-	    const uint8_t *remote, uint16_t rport);
+void	det_tw_leave(struct det_agg *a, uint32_t rec);
 /* The netstat view: one endpoint of host addr was in state st. */
 void	det_host_add(struct det_agg *a, uint8_t af, const uint8_t *addr,
 	    enum fsm_state st);

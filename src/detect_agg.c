@@ -21,11 +21,15 @@
 /* ---- a small map from fixed-size keys to records ---- */
 
 /*
- * Records sit in one array in insertion order (the order reports see);
+ * Records sit in one array, in insertion order until some are freed;
  * the index is open addressing with linear probing over (record + 1,
- * hash) pairs, at most half full.  Records are removed only all at once
- * (amap_filter() packs them and makes the index again), so there are no
- * deletion marks.  A record costs its size plus 16 bytes of index at most.
+ * hash) pairs, at most half full.  Records are freed only all at once
+ * (amap_forget() makes the index again), so there are no deletion marks;
+ * a freed record stays where it lies, zeroed, its place on a stack of
+ * free ones for the next key, and every other record keeps its place, so
+ * that its index is a handle (det_tw_change()).  Reports see the records
+ * in their array's order, and sort what they show.  A record costs its
+ * size plus 16 bytes of index at most, and 4 bytes once freed.
  */
 struct amap_slot {
 	uint32_t	idx;		/* record index + 1, 0 = empty */
@@ -37,11 +41,20 @@ struct amap {
 	size_t		reclen;		/* record size; key is its prefix */
 	size_t		max;		/* most records kept, 0 = no cap */
 	uint64_t	untracked;	/* keys refused because of max */
-	size_t		n, cap;
+	size_t		n, cap;		/* records used or freed, room */
 	unsigned char	*recs;
 	size_t		nslots;		/* power of two, 2 * cap */
 	struct amap_slot *slots;
+	uint32_t	*freev;		/* indices of freed records, a stack */
+	size_t		nfree, capfree;
 };
+
+/* Records holding a key. */
+static inline size_t
+amap_live(const struct amap *m)
+{
+	return m->n - m->nfree;
+}
 
 static inline uint64_t
 amap_mix(uint64_t h)
@@ -135,15 +148,6 @@ amap_lookup(const struct amap *m, const void *key, uint32_t h, size_t *bp)
 	return NULL;
 }
 
-/* The record for key, or NULL. */
-static void *
-amap_find(const struct amap *m, const void *key)
-{
-	size_t b;
-
-	return amap_lookup(m, key, amap_hash(key, m->keylen), &b);
-}
-
 /* Index record i (0-based) under hash h. */
 static void
 amap_index(struct amap *m, size_t i, uint32_t h)
@@ -157,32 +161,46 @@ amap_index(struct amap *m, size_t i, uint32_t h)
 	m->slots[b].hash = h;
 }
 
+/* Room on the free stack for n indices; false on no memory. */
+static bool
+amap_reserve_free(struct amap *m, size_t n)
+{
+	uint32_t *v;
+
+	if (n <= m->capfree)
+		return true;
+	if ((v = realloc(m->freev, n * sizeof(*v))) == NULL)
+		return false;
+	m->freev = v;
+	m->capfree = n;
+	return true;
+}
+
 /*
- * Keep the records keep() says yes to, in their order, and index them
- * again.  The arrays keep their size: what is freed is used again.
+ * Free the records keep() says no to, where they lie (zeroed, their
+ * indices on the free stack), and index the others again.  The stack
+ * must have room for every record freed (amap_reserve_free()).  How many
+ * were freed now, not before.
  */
 static size_t
-amap_filter(struct amap *m, bool (*keep)(const void *rec))
+amap_forget(struct amap *m, bool (*keep)(const void *rec))
 {
-	size_t i, n = 0, removed;
+	size_t i, before = m->nfree;
 	unsigned char *rec;
 
-	for (i = 0; i < m->n; i++) {
-		rec = m->recs + i * m->reclen;
-		if (!keep(rec))
-			continue;
-		if (n != i)
-			memcpy(m->recs + n * m->reclen, rec, m->reclen);
-		n++;
-	}
-	removed = m->n - n;
-	m->n = n;
+	m->nfree = 0;
 	if (m->nslots != 0)
 		memset(m->slots, 0, m->nslots * sizeof(*m->slots));
-	for (i = 0; i < n; i++)
-		amap_index(m, i, amap_hash(m->recs + i * m->reclen,
-		    m->keylen));
-	return removed;
+	for (i = 0; i < m->n; i++) {
+		rec = m->recs + i * m->reclen;
+		if (keep(rec)) {
+			amap_index(m, i, amap_hash(rec, m->keylen));
+		} else {
+			memset(rec, 0, m->reclen);
+			m->freev[m->nfree++] = (uint32_t)i;
+		}
+	}
+	return m->nfree - before;
 }
 
 /* The record for key, created zeroed if absent; NULL on no memory. */
@@ -195,9 +213,19 @@ amap_get(struct amap *m, const void *key)
 
 	if ((rec = amap_lookup(m, key, h, &b)) != NULL)
 		return rec;
-	if (m->max != 0 && m->n >= m->max) {
+	if (m->max != 0 && amap_live(m) >= m->max) {
 		m->untracked++;
 		return NULL;
+	}
+	if (m->nfree > 0) {
+		size_t i = m->freev[--m->nfree];
+
+		rec = m->recs + i * m->reclen;
+		memset(rec, 0, m->reclen);
+		memcpy(rec, key, m->keylen);
+		m->slots[b].idx = (uint32_t)i + 1;
+		m->slots[b].hash = h;
+		return rec;
 	}
 	/* The next index is made ahead (bigmem.h), an eighth before. */
 	if (m->n == m->cap - m->cap / 8)
@@ -223,6 +251,7 @@ amap_free(struct amap *m)
 {
 	big_free(m->recs, m->cap * m->reclen);
 	big_free(m->slots, m->nslots * sizeof(*m->slots));
+	free(m->freev);
 }
 
 /* ---- records ---- */
@@ -417,14 +446,73 @@ det_agg_closewait(const struct det_agg *ca, const struct det_cw_stat **out)
 
 /* Highest peak first, then by key: the report's order. */
 static int
-cmp_tw_peak(const void *x, const void *y)
+cmp_tw_peak(const struct det_tw_stat *a, const struct det_tw_stat *b)
 {
-	const struct det_tw_stat *a = *(const struct det_tw_stat *const *)x;
-	const struct det_tw_stat *b = *(const struct det_tw_stat *const *)y;
-
 	if (a->peak != b->peak)
 		return a->peak < b->peak ? 1 : -1;
 	return memcmp(a, b, TW_KEYLEN);
+}
+
+static int
+cmp_ptr(const void *x, const void *y)
+{
+	uintptr_t a = (uintptr_t)*(const void *const *)x;
+	uintptr_t b = (uintptr_t)*(const void *const *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * Move h[i] down the heap h of n, whose root is the last in
+ * cmp_tw_peak() order.
+ */
+static void
+tw_sift(struct det_tw_stat **h, size_t n, size_t i)
+{
+	struct det_tw_stat *x = h[i];
+	size_t k;
+
+	while ((k = 2 * i + 1) < n) {
+		if (k + 1 < n && cmp_tw_peak(h[k + 1], h[k]) > 0)
+			k++;
+		if (cmp_tw_peak(h[k], x) <= 0)
+			break;
+		h[i] = h[k];
+		i = k;
+	}
+	h[i] = x;
+}
+
+/*
+ * The TW_KEEP first of the n records v[] (in array order) in
+ * cmp_tw_peak() order, into keep[], in array order too.  A heap of
+ * TW_KEEP whose root is the last of them: each record is read once, in
+ * order, against it, where a sort of every pointer read the records in
+ * random order, a cache miss each, some 18 times each (a tenth of the
+ * engine's time at 1.6M connections, doc/performance.md).
+ */
+static void
+tw_first(struct det_tw_stat **v, size_t n, struct det_tw_stat **keep)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (k < TW_KEEP) {
+			size_t j = k++;
+
+			/* Up from the bottom: the parent goes after it. */
+			while (j > 0 &&
+			    cmp_tw_peak(keep[(j - 1) / 2], v[i]) < 0) {
+				keep[j] = keep[(j - 1) / 2];
+				j = (j - 1) / 2;
+			}
+			keep[j] = v[i];
+		} else if (cmp_tw_peak(v[i], keep[0]) < 0) {
+			keep[0] = v[i];
+			tw_sift(keep, k, 0);
+		}
+	}
+	qsort(keep, k, sizeof(*keep), cmp_ptr);
 }
 
 /* Marked to be forgotten: a record's total is never 0 otherwise. */
@@ -434,28 +522,45 @@ tw_kept(const void *rec)
 	return ((const struct det_tw_stat *)rec)->total != 0;
 }
 
+/*
+ * Forget the keys with no socket in TIME_WAIT now that did not warn,
+ * but for the TW_KEEP of highest peak.  Their records are freed where
+ * they lie, so that the handles of the sockets still in TIME_WAIT stay
+ * good.
+ */
 static void
 tw_prune(struct det_agg *a)
 {
 	struct det_tw_stat *recs = (struct det_tw_stat *)(void *)a->tw.recs;
-	struct det_tw_stat **v;
-	size_t i, nv = 0;
+	struct det_tw_stat **v, **keep = NULL;
+	size_t i, j, nv = 0, live = amap_live(&a->tw);
 
-	if ((v = malloc(a->tw.n * sizeof(*v))) == NULL) {
+	if ((v = malloc(live * sizeof(*v))) == NULL ||
+	    (keep = malloc(TW_KEEP * sizeof(*keep))) == NULL ||
+	    !amap_reserve_free(&a->tw, a->tw.nfree + live)) {
+		free(v);
+		free(keep);
 		a->tw_prune_at *= 2;
 		return;
 	}
 	for (i = 0; i < a->tw.n; i++)
-		if (recs[i].current == 0 && !recs[i].warned)
+		if (recs[i].total != 0 && recs[i].current == 0 &&
+		    !recs[i].warned)
 			v[nv++] = &recs[i];
 	if (nv > TW_KEEP) {
-		qsort(v, nv, sizeof(*v), cmp_tw_peak);
-		for (i = TW_KEEP; i < nv; i++)
-			v[i]->total = 0;
-		a->tw_forgotten += amap_filter(&a->tw, tw_kept);
+		tw_first(v, nv, keep);
+		for (i = j = 0; i < nv; i++) {
+			if (j < TW_KEEP && v[i] == keep[j])
+				j++;
+			else
+				v[i]->total = 0;
+		}
+		a->tw_forgotten += amap_forget(&a->tw, tw_kept);
 	}
 	free(v);
-	a->tw_prune_at = a->tw.n * 2 > TW_PRUNE_AT ? a->tw.n * 2 : TW_PRUNE_AT;
+	free(keep);
+	live = amap_live(&a->tw);
+	a->tw_prune_at = live * 2 > TW_PRUNE_AT ? live * 2 : TW_PRUNE_AT;
 }
 
 /* The key of (holder, peer, server port). */
@@ -471,13 +576,15 @@ tw_key(struct det_tw_stat *key, uint8_t af, const uint8_t *local,
 }
 
 void
-det_tw_leave(struct det_agg *a, uint8_t af, const uint8_t *local,
-    const uint8_t *remote, uint16_t rport)
+det_tw_leave(struct det_agg *a, uint32_t rec)
 {
-	struct det_tw_stat key, *r;
+	struct det_tw_stat *r;
 
-	tw_key(&key, af, local, remote, rport);
-	if ((r = amap_find(&a->tw, &key)) != NULL && r->current > 0)
+	if (rec == 0)
+		return;
+	r = (struct det_tw_stat *)(void *)(a->tw.recs +
+	    (size_t)(rec - 1) * a->tw.reclen);
+	if (r->current > 0)
 		r->current--;
 }
 
@@ -491,15 +598,18 @@ det_tw_change(struct det_agg *a, struct conn *c, int side, int delta,
 	uint64_t range, limit;
 
 	if (delta < 0) {
-		det_tw_leave(a, c->af, me->addr, peer->addr,
-		    c->ep[CONN_SERVER].port);
+		det_tw_leave(a, c->tw_rec[side]);
+		c->tw_rec[side] = 0;
 		return;
 	}
-	if (a->tw.n >= a->tw_prune_at)
+	if (amap_live(&a->tw) >= a->tw_prune_at)
 		tw_prune(a);
 	tw_key(&key, c->af, me->addr, peer->addr, c->ep[CONN_SERVER].port);
+	c->tw_rec[side] = 0;
 	if ((r = amap_get(&a->tw, &key)) == NULL)
 		return;
+	c->tw_rec[side] = (uint32_t)(((unsigned char *)r - a->tw.recs) /
+	    a->tw.reclen) + 1;
 	r->total++;
 	if (me->t_fin != 0 && (peer->t_fin == 0 || me->t_fin <= peer->t_fin))
 		r->active_closer_self++;
@@ -526,6 +636,7 @@ det_tw_change(struct det_agg *a, struct conn *c, int side, int delta,
 	}
 }
 
+/* Freed records are among them, zeroed: total 0. */
 size_t
 det_agg_timewait(const struct det_agg *a, const struct det_tw_stat **out)
 {

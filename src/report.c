@@ -1338,22 +1338,29 @@ sorted(const void *v, size_t n, size_t sz, int (*cmp)(const void *,
 
 /*
  * The TIME_WAIT keys the summary shows: the TW_SHOW first in cmp_tw()
- * order and every key that warned, sorted; *m is how many.  A selection,
- * not a sort of every key: a long capture has one key per client host.
+ * order and every key that warned, sorted; *m is how many, *keys how
+ * many keys there are; NULL when there is none.  A selection, not a sort
+ * of every key: a long capture has one key per client host.  Freed
+ * records (total 0) are not keys.
  */
 static struct det_tw_stat *
-tw_shown(const struct det_tw_stat *v, size_t n, size_t *m)
+tw_shown(const struct det_tw_stat *v, size_t n, size_t *m, size_t *keys)
 {
 	const struct det_tw_stat *top[TW_SHOW];
 	struct det_tw_stat *p;
-	size_t i, j, ntop = 0, nw = 0;
+	size_t i, j, ntop = 0, nw = 0, live = 0;
 
 	*m = 0;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		nw += v[i].warned;
-	if (n == 0 || (p = malloc((TW_SHOW + nw) * sizeof(*p))) == NULL)
+		live += v[i].total != 0;
+	}
+	*keys = live;
+	if (live == 0 || (p = malloc((TW_SHOW + nw) * sizeof(*p))) == NULL)
 		return NULL;
 	for (i = 0, nw = 0; i < n; i++) {
+		if (v[i].total == 0)
+			continue;
 		if (v[i].warned) {
 			p[nw++] = v[i];
 			continue;
@@ -1580,7 +1587,7 @@ text_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 		free(cws);
 	}
 	n = det_agg_timewait(agg, &tv);
-	if ((tws = tw_shown(tv, n, &m)) != NULL) {
+	if ((tws = tw_shown(tv, n, &m, &n)) != NULL) {
 		sb_printf(b, "\nTIME_WAIT per holder, peer and server port "
 		    "(ephemeral range %u-%u)\n", r->cfg->port_lo,
 		    r->cfg->port_hi);
@@ -1649,7 +1656,7 @@ json_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 	struct det_host_stat *hs;
 	struct det_tw_stat *tws;
 	struct det_cw_stat *cws;
-	size_t n, i;
+	size_t n, i, keys;
 	unsigned k, st;
 	int m;
 	char a1[64];
@@ -1749,7 +1756,7 @@ json_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 	}
 	sb_puts(b, "],\"time_wait\":[");
 	n = det_agg_timewait(agg, &tv);
-	if ((tws = tw_shown(tv, n, &n)) != NULL) {
+	if ((tws = tw_shown(tv, n, &n, &keys)) != NULL) {
 		for (i = 0; i < n; i++) {
 			sb_puts(b, i ? ",{\"holder\":\"" : "{\"holder\":\"");
 			sb_addr(b, tws[i].af, tws[i].local);

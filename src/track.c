@@ -55,6 +55,7 @@ struct trk_tw {
 	int64_t		written;	/* when its connection was written */
 	struct flow_slot *slot;
 	uint32_t	heap_idx;
+	uint32_t	tw_rec[2];	/* its connection's (det_tw_change()) */
 	uint8_t		client_kside;
 };
 
@@ -1061,8 +1062,8 @@ tw_side_end(struct trk *t, struct trk_tw *r, int side, int64_t at)
 	if (r->deadline[side] == TW_NONE)
 		return;
 	r->deadline[side] = TW_NONE;
-	det_tw_leave(t->agg, k->af, k->addr[ks], k->addr[!ks],
-	    k->port[tw_kside(r, CONN_SERVER)]);
+	det_tw_leave(t->agg, r->tw_rec[side]);
+	r->tw_rec[side] = 0;
 	if (t->cfg->at_set && t->cfg->at_ns >= r->written &&
 	    t->cfg->at_ns < at)
 		det_host_add(t->agg, k->af, k->addr[ks], FSM_ST_TIME_WAIT);
@@ -1131,6 +1132,7 @@ compact(struct trk *t, struct conn *c, int64_t at)
 		r->p.ts_seen[s] = e->ts_seen;
 		r->deadline[s] = e->state == FSM_ST_TIME_WAIT ?
 		    e->tw_deadline : TW_NONE;
+		r->tw_rec[s] = c->tw_rec[s];
 	}
 	r->written = at;
 	r->slot = slot;

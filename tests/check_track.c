@@ -838,45 +838,82 @@ tw_once(struct conn *c, uint32_t host, bool leave)
 
 /*
  * Many holders, each in TIME_WAIT once: the idle keys are forgotten, but
- * not one with a socket still in TIME_WAIT nor the busiest.
+ * not one with a socket still in TIME_WAIT nor the busiest; and that
+ * socket's handle still finds its own record when it leaves, after the
+ * records around it were freed and taken by other keys.
  */
 START_TEST(test_tw_keys_forgotten)
 {
 	const struct det_tw_stat *tw;
-	struct conn c;
-	size_t i, n;
-	int busy = 0, live = 0;
+	struct conn c, busy5[5], late3[3], stay;
+	const struct det_tw_stat *stay_rec = NULL;
+	size_t i, j, n, keys = 0;
+	int busy = 0, late = 0, live = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.af = 4;
 	c.ep[CONN_SERVER].addr[0] = 192;
 	c.ep[CONN_SERVER].port = 80;
+	for (i = 0; i < 5; i++) {		/* five sockets at once: peak 5 */
+		busy5[i] = c;
+		tw_once(&busy5[i], 1, false);
+	}
 	for (i = 0; i < 5; i++)
-		tw_once(&c, 1, false);		/* peak 5 */
-	for (i = 0; i < 5; i++)
-		det_tw_change(agg, &c, CONN_CLIENT, -1, SB_T0);
-	tw_once(&c, 2, false);			/* still in TIME_WAIT */
-	for (i = 3; i < 200000; i++)
-		tw_once(&c, (uint32_t)i, true);
+		det_tw_change(agg, &busy5[i], CONN_CLIENT, -1, SB_T0);
+	stay = c;
+	tw_once(&stay, 2, false);		/* still in TIME_WAIT */
+	for (i = 3; i < 200000; i++) {
+		if (i != 150000) {
+			tw_once(&c, (uint32_t)i, true);
+			continue;
+		}
+		/* Idle when the next forgetting comes, but peak 3: kept. */
+		for (j = 0; j < 3; j++) {
+			late3[j] = c;
+			tw_once(&late3[j], (uint32_t)i, false);
+		}
+		for (j = 0; j < 3; j++)
+			det_tw_change(agg, &late3[j], CONN_CLIENT, -1, SB_T0);
+	}
 	ck_assert_uint_gt(det_agg_tw_forgotten(agg), 100000);
 	ck_assert_uint_eq(det_agg_untracked(agg), 0);
 	n = det_agg_timewait(agg, &tw);
-	ck_assert_uint_lt(n, 200000 - det_agg_tw_forgotten(agg) + 1);
+	/* Freed records are used again: the array follows the keys kept. */
+	ck_assert_uint_le(n, 1u << 17);
 	for (i = 0; i < n; i++) {
+		if (tw[i].total == 0)
+			continue;		/* freed */
+		keys++;
 		if (tw[i].local[3] == 1 && tw[i].local[2] == 0 &&
 		    tw[i].local[1] == 0) {
 			busy++;
 			ck_assert_uint_eq(tw[i].peak, 5);
 			ck_assert_uint_eq(tw[i].total, 5);
+			ck_assert_uint_eq(tw[i].current, 0);
+		}
+		if (tw[i].local[1] == (150000 >> 16) &&
+		    tw[i].local[2] == ((150000 >> 8) & 0xff) &&
+		    tw[i].local[3] == (150000 & 0xff)) {
+			late++;
+			ck_assert_uint_eq(tw[i].peak, 3);
 		}
 		if (tw[i].local[3] == 2 && tw[i].local[2] == 0 &&
 		    tw[i].local[1] == 0) {
 			live++;
 			ck_assert_uint_eq(tw[i].current, 1);
+			stay_rec = &tw[i];
 		}
 	}
+	/* Every key is kept or was forgotten, once. */
+	ck_assert_uint_eq(keys + det_agg_tw_forgotten(agg), 199999);
 	ck_assert_int_eq(busy, 1);
+	ck_assert_int_eq(late, 1);
 	ck_assert_int_eq(live, 1);
+	ck_assert_uint_ne(stay.tw_rec[CONN_CLIENT], 0);
+	det_tw_change(agg, &stay, CONN_CLIENT, -1, SB_T0 + 300000);
+	ck_assert_uint_eq(stay_rec->current, 0);
+	ck_assert_uint_eq(stay_rec->total, 1);
+	ck_assert_uint_eq(stay.tw_rec[CONN_CLIENT], 0);
 }
 END_TEST
 
