@@ -29,7 +29,8 @@
  * free ones for the next key, and every other record keeps its place, so
  * that its index is a handle (det_tw_change()).  Reports see the records
  * in their array's order, and sort what they show.  A record costs its
- * size plus 16 bytes of index at most, and 4 bytes once freed.
+ * size plus 16 bytes of index at most, and 4 on the free stack once
+ * records are freed.
  */
 struct amap_slot {
 	uint32_t	idx;		/* record index + 1, 0 = empty */
