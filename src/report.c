@@ -1338,8 +1338,8 @@ sorted(const void *v, size_t n, size_t sz, int (*cmp)(const void *,
 
 /*
  * The TIME_WAIT keys the summary shows: the TW_SHOW first in cmp_tw()
- * order and every key that warned, sorted; *m is how many, *keys how
- * many keys there are; NULL when there is none.  A selection, not a sort
+ * order and every key that warned, sorted; *m is how many, *keys (when
+ * keys is not NULL) how many keys there are; NULL when there is none.  A selection, not a sort
  * of every key: a long capture has one key per client host.  Freed
  * records (total 0) are not keys.
  */
@@ -1355,7 +1355,8 @@ tw_shown(const struct det_tw_stat *v, size_t n, size_t *m, size_t *keys)
 		nw += v[i].warned;
 		live += v[i].total != 0;
 	}
-	*keys = live;
+	if (keys != NULL)
+		*keys = live;
 	if (live == 0 || (p = malloc((TW_SHOW + nw) * sizeof(*p))) == NULL)
 		return NULL;
 	for (i = 0, nw = 0; i < n; i++) {
@@ -1656,7 +1657,7 @@ json_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 	struct det_host_stat *hs;
 	struct det_tw_stat *tws;
 	struct det_cw_stat *cws;
-	size_t n, i, keys;
+	size_t n, i;
 	unsigned k, st;
 	int m;
 	char a1[64];
@@ -1756,7 +1757,7 @@ json_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 	}
 	sb_puts(b, "],\"time_wait\":[");
 	n = det_agg_timewait(agg, &tv);
-	if ((tws = tw_shown(tv, n, &n, &keys)) != NULL) {
+	if ((tws = tw_shown(tv, n, &n, NULL)) != NULL) {
 		for (i = 0; i < n; i++) {
 			sb_puts(b, i ? ",{\"holder\":\"" : "{\"holder\":\"");
 			sb_addr(b, tws[i].af, tws[i].local);
