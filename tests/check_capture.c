@@ -5,7 +5,8 @@
  * libpcap, and past BULK_GIVE_UP of them libpcap reads the rest alone; a
  * file in the other byte order is libpcap's alone.  The records are
  * counted whoever reads them.  (tests/cli.sh checks that the output is
- * libpcap's own, byte for byte.)
+ * libpcap's own, byte for byte.)  And what the engine reads of a segment
+ * reaches it from the reading thread: options included.
  */
 #include <check.h>
 #include <stdint.h>
@@ -27,13 +28,16 @@ static struct sf_config cfg;
 static struct det_agg *agg;
 static struct trk *trk;
 static char path[64];
+static struct conn last;	/* the last connection written */
+static int nconn;
 
 static void
 on_conn(void *arg, const struct conn *c, enum trk_end why)
 {
 	(void)arg;
-	(void)c;
 	(void)why;
+	last = *c;
+	nconn++;
 }
 
 static void
@@ -51,6 +55,8 @@ setup(void)
 	snprintf(path, sizeof(path), "/tmp/sfcapXXXXXX");
 	ck_assert_int_ne(fd = mkstemp(path), -1);
 	close(fd);
+	memset(&last, 0, sizeof(last));
+	nconn = 0;
 }
 
 static void
@@ -73,24 +79,14 @@ swap16(uint16_t v, int swap)
 	return swap ? __builtin_bswap16(v) : v;
 }
 
-/*
- * Write NREC Ethernet frames of 60 to 139 bytes (ARP: counted, not TCP)
- * to path, microsecond magic, snapshot length SNAP; record odd (if not
- * -1) is SNAP + 20 bytes long; frac is each record's fraction of a
- * second; swap writes the other byte order.
- */
-static void
-write_pcap(int odd, uint32_t frac, int swap)
+/* A pcap file header: microsecond magic, snapshot length SNAP. */
+static FILE *
+pcap_open_w(int swap)
 {
-	unsigned char frame[SNAP + 20];
-	uint32_t fh32[5], rh[4];
+	uint32_t fh32[5];
 	uint16_t ver[2];
 	FILE *f;
-	int i;
 
-	memset(frame, 0, sizeof(frame));
-	frame[12] = 0x08;
-	frame[13] = 0x06;
 	ck_assert_ptr_nonnull(f = fopen(path, "wb"));
 	fh32[0] = swap32(0xa1b2c3d4, swap);
 	ver[0] = swap16(2, swap);
@@ -102,16 +98,41 @@ write_pcap(int odd, uint32_t frac, int swap)
 	ck_assert_int_eq(fwrite(&fh32[0], 4, 1, f), 1);
 	ck_assert_int_eq(fwrite(ver, 4, 1, f), 1);
 	ck_assert_int_eq(fwrite(&fh32[1], 4, 4, f), 4);
-	for (i = 0; i < NREC; i++) {
-		uint32_t len = i == odd ? SNAP + 20 : 60 + (uint32_t)(i % 80);
+	return f;
+}
 
-		rh[0] = swap32(1700000000 + (uint32_t)i, swap);
-		rh[1] = swap32(frac, swap);
-		rh[2] = swap32(len, swap);
-		rh[3] = swap32(len, swap);
-		ck_assert_int_eq(fwrite(rh, sizeof(rh), 1, f), 1);
-		ck_assert_int_eq(fwrite(frame, len, 1, f), 1);
-	}
+static void
+pcap_put(FILE *f, uint32_t sec, uint32_t frac, const unsigned char *frame,
+    uint32_t len, int swap)
+{
+	uint32_t rh[4];
+
+	rh[0] = swap32(sec, swap);
+	rh[1] = swap32(frac, swap);
+	rh[2] = swap32(len, swap);
+	rh[3] = swap32(len, swap);
+	ck_assert_int_eq(fwrite(rh, sizeof(rh), 1, f), 1);
+	ck_assert_int_eq(fwrite(frame, len, 1, f), 1);
+}
+
+/*
+ * Write NREC Ethernet frames of 60 to 139 bytes (ARP: counted, not TCP)
+ * to path; record odd (if not -1) is SNAP + 20 bytes long; frac is each
+ * record's fraction of a second; swap writes the other byte order.
+ */
+static void
+write_pcap(int odd, uint32_t frac, int swap)
+{
+	unsigned char frame[SNAP + 20];
+	FILE *f = pcap_open_w(swap);
+	int i;
+
+	memset(frame, 0, sizeof(frame));
+	frame[12] = 0x08;
+	frame[13] = 0x06;
+	for (i = 0; i < NREC; i++)
+		pcap_put(f, 1700000000 + (uint32_t)i, frac, frame,
+		    i == odd ? SNAP + 20 : 60 + (uint32_t)(i % 80), swap);
 	ck_assert_int_eq(fclose(f), 0);
 }
 
@@ -163,6 +184,92 @@ START_TEST(test_who_reads)
 }
 END_TEST
 
+/*
+ * An Ethernet, IPv4 and TCP frame from 10.0.0.h:port to 10.0.0.(3 - h)
+ * with options MSS 1460, SACK permitted, timestamps tsval and tsecr, NOP
+ * and window scale ws: 74 bytes.
+ */
+static uint32_t
+tcp_frame(unsigned char *p, int h, uint16_t sport, uint16_t dport,
+    uint32_t seq, uint32_t ack, uint8_t flags, uint32_t tsval,
+    uint32_t tsecr, uint8_t ws)
+{
+	static const unsigned char opts[20] = {
+		2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3,
+		3, 0
+	};
+	unsigned char *ip = p + 14, *th = ip + 20;
+	int i;
+
+	memset(p, 0, 74);
+	p[12] = 0x08;
+	ip[0] = 0x45;
+	ip[3] = 60;			/* total length */
+	ip[8] = 64;
+	ip[9] = 6;
+	ip[12] = ip[16] = 10;
+	ip[15] = (unsigned char)h;
+	ip[19] = (unsigned char)(3 - h);
+	th[0] = (unsigned char)(sport >> 8);
+	th[1] = (unsigned char)sport;
+	th[2] = (unsigned char)(dport >> 8);
+	th[3] = (unsigned char)dport;
+	for (i = 0; i < 4; i++) {
+		th[4 + i] = (unsigned char)(seq >> (24 - 8 * i));
+		th[8 + i] = (unsigned char)(ack >> (24 - 8 * i));
+	}
+	th[12] = 10 << 4;		/* 40 bytes with the options */
+	th[13] = flags;
+	th[14] = 0xff;
+	th[15] = 0xff;
+	memcpy(th + 20, opts, sizeof(opts));
+	for (i = 0; i < 4; i++) {
+		th[28 + i] = (unsigned char)(tsval >> (24 - 8 * i));
+		th[32 + i] = (unsigned char)(tsecr >> (24 - 8 * i));
+	}
+	th[39] = ws;
+	return 74;
+}
+
+/*
+ * A SYN and its SYN-ACK, with timestamps and window scales, read with
+ * _i + 1 threads: the connection the engine made has them.  With a
+ * reading thread they cross to the engine in its items (capture.c's
+ * struct cap_item), which hold only part of each segment.
+ */
+START_TEST(test_options_reach_engine)
+{
+	unsigned char frame[74];
+	FILE *f = pcap_open_w(0);
+	struct rpt_counters pc;
+	const struct conn_ep *cl = &last.ep[CONN_CLIENT];
+	const struct conn_ep *sv = &last.ep[CONN_SERVER];
+
+	pcap_put(f, 1700000000, 1000, frame, tcp_frame(frame, 1, 40000, 80,
+	    1000, 0, 0x02, 12345, 0, 7), 0);
+	pcap_put(f, 1700000000, 2000, frame, tcp_frame(frame, 2, 80, 40000,
+	    5000, 1001, 0x12, 777, 12345, 9), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert(read_it(_i + 1, &pc) == CAP_OK);
+	ck_assert_uint_eq(pc.bulk_read, 2);
+	trk_finish(trk);
+	ck_assert_int_eq(nconn, 1);
+	ck_assert_uint_eq(cl->addr[3], 1);
+	ck_assert_uint_eq(sv->addr[3], 2);
+	ck_assert_uint_eq(cl->port, 40000);
+	ck_assert_uint_eq(sv->port, 80);
+	ck_assert_uint_eq(cl->iss, 1000);
+	ck_assert_uint_eq(sv->iss, 5000);
+	ck_assert(cl->ts_seen && sv->ts_seen);
+	ck_assert_uint_eq(cl->tsval, 12345);
+	ck_assert_uint_eq(sv->tsval, 777);
+	ck_assert(cl->wscale_ok && sv->wscale_ok);
+	ck_assert_uint_eq(cl->wscale, 7);
+	ck_assert_uint_eq(sv->wscale, 9);
+	ck_assert_uint_eq(sv->win, 0xffff);
+}
+END_TEST
+
 Suite *
 make_suite_capture(void)
 {
@@ -171,6 +278,7 @@ make_suite_capture(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_who_reads, 0, 2 * NCASES);
+	tcase_add_loop_test(tc, test_options_reach_engine, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
