@@ -370,45 +370,94 @@ j_ep(struct sbuf *b, const struct conn *c, int side)
 	sb_putc(b, '}');
 }
 
-static const char *
-closer_name(uint8_t ac)
+/*
+ * The same at a cursor (sbuf.h), for json_conn(): each writes at most
+ * its key, the quotes and colon, and SB_TS_MAX, SB_ADDR_MAX + SB_U64_MAX
+ * or SB_NAME_MAX bytes.
+ */
+#define J_TIME_AT(b, o, key, ns)	j_time_at((b), SB_AT((o), "\"" key "\":"), \
+					    (ns))
+
+SB_INLINE char *
+j_time_at(struct sbuf *b, char *o, int64_t ns)
 {
-	switch (ac) {
-	case 1:
-		return "\"client\"";
-	case 2:
-		return "\"server\"";
-	case 3:
-		return "\"both\"";
-	default:
-		return "null";
-	}
+	return ns == 0 ? SB_AT(o, "null") : sb_ts_at(b, o, ns);
 }
+
+/* {"ip":"ADDR","port":N}: 20 bytes and the address and port. */
+#define J_EP_MAX	(20 + SB_ADDR_MAX + SB_U64_MAX)
+
+static char *
+j_ep_at(char *o, const struct conn *c, int side)
+{
+	o = SB_AT(o, "{\"ip\":\"");
+	o = sb_addr_at(o, c->af, c->ep[side].addr);
+	o = SB_AT(o, "\",\"port\":");
+	o = sb_u64_at(o, c->ep[side].port);
+	*o++ = '}';
+	return o;
+}
+
+/* {"client":A,"server":B}: 21 bytes and the numbers. */
+#define J_PAIR_MAX	(21 + 2 * SB_U64_MAX)
+
+static char *
+j_pair_at(char *o, uint64_t client, uint64_t server)
+{
+	o = SB_AT(o, "{\"client\":");
+	o = sb_u64_at(o, client);
+	o = SB_AT(o, ",\"server\":");
+	o = sb_u64_at(o, server);
+	*o++ = '}';
+	return o;
+}
+
+SB_INLINE char *
+state_at(char *o, unsigned st)
+{
+	const char *s;
+	size_t n;
+
+	if ((s = fsm_state_name16((enum fsm_state)st, &n)) != NULL)
+		return sb_name16_at(o, s, n);
+	s = fsm_state_name((enum fsm_state)st);	/* "SAME", "INVALID" */
+	return sb_putn_at(o, s, strlen(s));
+}
+
+/*
+ * One state record: {"state":"NAME","at":TS,"packet":N,"inferred":true},
+ * 40 bytes and the name, time and number.
+ */
+#define J_STATE_MAX	(40 + SB_NAME_MAX + SB_TS_MAX + SB_U64_MAX)
 
 static void
 json_states(struct sbuf *b, const struct conn *c, int side)
 {
 	const struct conn_ep *e = &c->ep[side];
 	uint32_t i;
+	char *o;
 
 	sb_putc(b, '[');
 	for (i = 0; i < e->nstates; i++) {
 		const struct conn_state_rec *s = &e->states[i];
 
+		if ((o = sb_room(b, J_STATE_MAX)) == NULL)
+			return;
 		if (i > 0)
-			sb_putc(b, ',');
-		sb_puts(b, "{\"state\":\"");
-		put_state(b, s->state);
-		sb_puts(b, "\",\"at\":");
-		sb_ts(b, s->at);
-		sb_puts(b, ",\"packet\":");
+			*o++ = ',';
+		o = SB_AT(o, "{\"state\":\"");
+		o = state_at(o, s->state);
+		o = SB_AT(o, "\",\"at\":");
+		o = sb_ts_at(b, o, s->at);
+		o = SB_AT(o, ",\"packet\":");
 		if (s->pkt == 0)
-			sb_puts(b, "null");
+			o = SB_AT(o, "null");
 		else
-			sb_u64(b, conn_rec_pkt(c, s));
+			o = sb_u64_at(o, conn_rec_pkt(c, s));
 		if (s->inferred)
-			sb_puts(b, ",\"inferred\":true");
-		sb_putc(b, '}');
+			o = SB_AT(o, ",\"inferred\":true");
+		*o++ = '}';
+		sb_done(b, o);
 	}
 	sb_putc(b, ']');
 }
@@ -420,21 +469,27 @@ json_durations(struct sbuf *b, const struct conn *c, int side)
 	unsigned reached = conn_times(c, side, sum);
 	size_t i;
 	int n = 0;
+	char *o;
 
-	sb_putc(b, '{');
+	/* {"NAME":TS,...}: 5 bytes a state, and the braces. */
+	if ((o = sb_room(b, 2 + sizeof(close_states) *
+	    (5 + SB_NAME_MAX + SB_TS_MAX))) == NULL)
+		return;
+	*o++ = '{';
 	for (i = 0; i < sizeof(close_states); i++) {
 		uint8_t st = close_states[i];
 
 		if (!(reached & (1u << st)))
 			continue;
 		if (n++ > 0)
-			sb_putc(b, ',');
-		sb_putc(b, '"');
-		put_state(b, st);
-		sb_puts(b, "\":");
-		j_dur(b, sum[st]);
+			*o++ = ',';
+		*o++ = '"';
+		o = state_at(o, st);
+		o = SB_AT(o, "\":");
+		o = sb_ts_at(b, o, sum[st]);
 	}
-	sb_putc(b, '}');
+	*o++ = '}';
+	sb_done(b, o);
 }
 
 /* The members of one RST object, without its braces. */
@@ -571,121 +626,169 @@ json_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 	const struct conn_ep *sv = &c->ep[CONN_SERVER];
 	struct det_half_close hc;
 	int64_t last = c->t_syn_last != 0 ? c->t_syn_last : c->t_syn;
+	const char *end = trk_end_name(why);
+	const char *hs = conn_hs_status_name(c->hs_status);
+	const char *cs = conn_close_status_name(c->close_status);
+	size_t nend = strlen(end), nhs = strlen(hs), ncs = strlen(cs);
+	char *o;
 
-	sb_puts(b, "{\"type\":\"connection\",\"id\":");
-	sb_u64(b, c->id);
-	sb_puts(b, ",\"incarnation\":");
-	sb_u64(b, c->incarnation);
-	sb_puts(b, ",\"previous_id\":");
+	/*
+	 * Written at a cursor (sbuf.h) in sections of bounded size: up to
+	 * the handshake's status, 300 bytes of keys, two endpoints, eight
+	 * numbers, two times and the name of the end; up to the close's
+	 * status, 300 bytes of keys, three times, three durations, two
+	 * numbers and the handshake's status.
+	 */
+	if ((o = sb_room(b, 300 + 2 * J_EP_MAX + 8 * SB_U64_MAX +
+	    2 * SB_TS_MAX + nend)) == NULL)
+		return;
+	o = SB_AT(o, "{\"type\":\"connection\",\"id\":");
+	o = sb_u64_at(o, c->id);
+	o = SB_AT(o, ",\"incarnation\":");
+	o = sb_u64_at(o, c->incarnation);
+	o = SB_AT(o, ",\"previous_id\":");
 	if (c->previous_id == 0)
-		sb_puts(b, "null");
+		o = SB_AT(o, "null");
 	else
-		sb_u64(b, c->previous_id);
-	sb_puts(b, ",\"client\":");
-	j_ep(b, c, CONN_CLIENT);
-	sb_puts(b, ",\"server\":");
-	j_ep(b, c, CONN_SERVER);
-	sb_puts(b, c->roles_inferred ? ",\"roles\":\"inferred\"" :
-	    ",\"roles\":\"observed\"");
-	sb_puts(b, c->partial ? ",\"partial\":true," : ",\"partial\":false,");
-	j_time(b, "first_seen", c->first_seen);
-	sb_putc(b, ',');
-	j_time(b, "last_seen", c->last_seen);
-	sb_puts(b, ",\"ended_by\":\"");
-	sb_puts(b, trk_end_name(why));
-	sb_puts(b, "\",\"packets\":{\"client\":");
-	sb_u64(b, cl->pkts);
-	sb_puts(b, ",\"server\":");
-	sb_u64(b, sv->pkts);
-	sb_puts(b, "},\"bytes\":{\"client\":");
-	sb_u64(b, cl->payload);
-	sb_puts(b, ",\"server\":");
-	sb_u64(b, sv->payload);
-	sb_puts(b, "},\"handshake\":{\"status\":\"");
-	sb_puts(b, conn_hs_status_name(c->hs_status));
-	sb_puts(b, "\",");
-	j_time(b, "syn", c->t_syn);
-	sb_putc(b, ',');
-	j_time(b, "syn_ack", c->t_synack);
-	sb_putc(b, ',');
-	j_time(b, "ack", c->t_ack);
+		o = sb_u64_at(o, c->previous_id);
+	o = SB_AT(o, ",\"client\":");
+	o = j_ep_at(o, c, CONN_CLIENT);
+	o = SB_AT(o, ",\"server\":");
+	o = j_ep_at(o, c, CONN_SERVER);
+	if (c->roles_inferred)
+		o = SB_AT(o, ",\"roles\":\"inferred\"");
+	else
+		o = SB_AT(o, ",\"roles\":\"observed\"");
+	if (c->partial)
+		o = SB_AT(o, ",\"partial\":true,");
+	else
+		o = SB_AT(o, ",\"partial\":false,");
+	o = J_TIME_AT(b, o, "first_seen", c->first_seen);
+	*o++ = ',';
+	o = J_TIME_AT(b, o, "last_seen", c->last_seen);
+	o = SB_AT(o, ",\"ended_by\":\"");
+	o = sb_putn_at(o, end, nend);
+	o = SB_AT(o, "\",\"packets\":");
+	o = j_pair_at(o, cl->pkts, sv->pkts);
+	o = SB_AT(o, ",\"bytes\":");
+	o = j_pair_at(o, cl->payload, sv->payload);
+	o = SB_AT(o, ",\"handshake\":{\"status\":\"");
+	sb_done(b, o);
+
+	if ((o = sb_room(b, 300 + 6 * SB_TS_MAX + 2 * SB_U64_MAX + nhs)) ==
+	    NULL)
+		return;
+	o = sb_putn_at(o, hs, nhs);
+	o = SB_AT(o, "\",");
+	o = J_TIME_AT(b, o, "syn", c->t_syn);
+	*o++ = ',';
+	o = J_TIME_AT(b, o, "syn_ack", c->t_synack);
+	*o++ = ',';
+	o = J_TIME_AT(b, o, "ack", c->t_ack);
 	if (c->t_ack != 0 && c->t_synack != 0 && last != 0 &&
 	    c->t_synack >= last && c->t_ack >= c->t_synack) {
-		sb_puts(b, ",\"rtt\":");
-		j_dur(b, c->t_ack - last);
-		sb_puts(b, ",\"rtt_server_side\":");
-		j_dur(b, c->t_synack - last);
-		sb_puts(b, ",\"rtt_client_side\":");
-		j_dur(b, c->t_ack - c->t_synack);
+		o = SB_AT(o, ",\"rtt\":");
+		o = sb_ts_at(b, o, c->t_ack - last);
+		o = SB_AT(o, ",\"rtt_server_side\":");
+		o = sb_ts_at(b, o, c->t_synack - last);
+		o = SB_AT(o, ",\"rtt_client_side\":");
+		o = sb_ts_at(b, o, c->t_ack - c->t_synack);
 	} else {
-		sb_puts(b, ",\"rtt\":null,\"rtt_server_side\":null,"
+		o = SB_AT(o, ",\"rtt\":null,\"rtt_server_side\":null,"
 		    "\"rtt_client_side\":null");
 	}
-	sb_puts(b, ",\"syn_retransmits\":");
-	sb_u64(b, c->syn_retx);
-	sb_puts(b, ",\"syn_ack_retransmits\":");
-	sb_u64(b, c->synack_retx);
-	sb_puts(b, c->simultaneous_open ? ",\"simultaneous_open\":true" :
-	    ",\"simultaneous_open\":false");
-	sb_puts(b, "},\"close\":{\"status\":\"");
-	sb_puts(b, conn_close_status_name(c->close_status));
-	sb_puts(b, "\",\"active_closer\":");
-	sb_puts(b, closer_name(c->active_closer));
-	sb_putc(b, ',');
-	j_time(b, "client_fin", cl->t_fin);
-	sb_putc(b, ',');
-	j_time(b, "client_fin_acked", cl->t_fin_ack);
-	sb_putc(b, ',');
-	j_time(b, "server_fin", sv->t_fin);
-	sb_putc(b, ',');
-	j_time(b, "server_fin_acked", sv->t_fin_ack);
-	sb_puts(b, ",\"fin_retransmits\":{\"client\":");
-	sb_u64(b, cl->fin_tx > 0 ? cl->fin_tx - 1 : 0);
-	sb_puts(b, ",\"server\":");
-	sb_u64(b, sv->fin_tx > 0 ? sv->fin_tx - 1 : 0);
-	sb_puts(b, "},\"fin_acks_lost\":{\"client\":");
-	sb_u64(b, cl->fin_acks_lost);
-	sb_puts(b, ",\"server\":");
-	sb_u64(b, sv->fin_acks_lost);
-	sb_puts(b, "},\"durations\":{\"client\":");
+	o = SB_AT(o, ",\"syn_retransmits\":");
+	o = sb_u64_at(o, c->syn_retx);
+	o = SB_AT(o, ",\"syn_ack_retransmits\":");
+	o = sb_u64_at(o, c->synack_retx);
+	if (c->simultaneous_open)
+		o = SB_AT(o, ",\"simultaneous_open\":true");
+	else
+		o = SB_AT(o, ",\"simultaneous_open\":false");
+	o = SB_AT(o, "},\"close\":{\"status\":\"");
+	sb_done(b, o);
+
+	/*
+	 * Up to the durations: 300 bytes of keys, the close's status, the
+	 * closer's name (8 at most), four times and four numbers.
+	 */
+	if ((o = sb_room(b, 300 + ncs + 4 * SB_TS_MAX + 4 * SB_U64_MAX)) ==
+	    NULL)
+		return;
+	o = sb_putn_at(o, cs, ncs);
+	o = SB_AT(o, "\",\"active_closer\":");
+	switch (c->active_closer) {
+	case 1:
+		o = SB_AT(o, "\"client\",");
+		break;
+	case 2:
+		o = SB_AT(o, "\"server\",");
+		break;
+	case 3:
+		o = SB_AT(o, "\"both\",");
+		break;
+	default:
+		o = SB_AT(o, "null,");
+		break;
+	}
+	o = J_TIME_AT(b, o, "client_fin", cl->t_fin);
+	*o++ = ',';
+	o = J_TIME_AT(b, o, "client_fin_acked", cl->t_fin_ack);
+	*o++ = ',';
+	o = J_TIME_AT(b, o, "server_fin", sv->t_fin);
+	*o++ = ',';
+	o = J_TIME_AT(b, o, "server_fin_acked", sv->t_fin_ack);
+	o = SB_AT(o, ",\"fin_retransmits\":");
+	o = j_pair_at(o, cl->fin_tx > 0 ? cl->fin_tx - 1 : 0,
+	    sv->fin_tx > 0 ? sv->fin_tx - 1 : 0);
+	o = SB_AT(o, ",\"fin_acks_lost\":");
+	o = j_pair_at(o, cl->fin_acks_lost, sv->fin_acks_lost);
+	o = SB_AT(o, ",\"durations\":{\"client\":");
+	sb_done(b, o);
 	json_durations(b, c, CONN_CLIENT);
-	sb_puts(b, ",\"server\":");
+	SB_LIT(b, ",\"server\":");
 	json_durations(b, c, CONN_SERVER);
 	if (half_close_side(c, &hc) >= 0) {
-		sb_puts(b, "},\"half_close\":true,\"half_close_bytes\":");
-		sb_u64(b, hc.bytes);
-		sb_puts(b, ",\"half_close_duration\":");
-		j_dur(b, hc.duration);
+		if ((o = sb_room(b, 100 + SB_U64_MAX + SB_TS_MAX)) == NULL)
+			return;
+		o = SB_AT(o, "},\"half_close\":true,\"half_close_bytes\":");
+		o = sb_u64_at(o, hc.bytes);
+		o = SB_AT(o, ",\"half_close_duration\":");
+		o = sb_ts_at(b, o, hc.duration);
+		sb_done(b, o);
 	} else {
-		sb_puts(b, "},\"half_close\":false,\"half_close_bytes\":null,"
+		SB_LIT(b, "},\"half_close\":false,\"half_close_bytes\":null,"
 		    "\"half_close_duration\":null");
 	}
-	sb_puts(b, "},\"states\":{\"client\":");
+	SB_LIT(b, "},\"states\":{\"client\":");
 	json_states(b, c, CONN_CLIENT);
-	sb_puts(b, ",\"server\":");
+	SB_LIT(b, ",\"server\":");
 	json_states(b, c, CONN_SERVER);
-	sb_puts(b, "},\"final\":{\"client\":\"");
-	put_state(b, cl->state);
-	sb_puts(b, "\",\"server\":\"");
-	put_state(b, sv->state);
-	sb_puts(b, "\"},\"rsts\":");
+	if ((o = sb_room(b, 60 + 2 * SB_NAME_MAX)) == NULL)
+		return;
+	o = SB_AT(o, "},\"final\":{\"client\":\"");
+	o = state_at(o, cl->state);
+	o = SB_AT(o, "\",\"server\":\"");
+	o = state_at(o, sv->state);
+	o = SB_AT(o, "\"},\"rsts\":");
+	sb_done(b, o);
 	json_rsts(b, c);
-	sb_puts(b, ",\"findings\":");
+	SB_LIT(b, ",\"findings\":");
 	json_findings(b, c);
-	sb_puts(b, ",\"retransmits\":{\"client\":");
-	sb_u64(b, cl->retransmits);
-	sb_puts(b, ",\"server\":");
-	sb_u64(b, sv->retransmits);
-	sb_puts(b, "},\"keepalives\":{\"client\":");
-	sb_u64(b, cl->keepalives);
-	sb_puts(b, ",\"server\":");
-	sb_u64(b, sv->keepalives);
-	sb_puts(b, "}");
+	/* 60 bytes of keys, two pairs and a number. */
+	if ((o = sb_room(b, 60 + 2 * J_PAIR_MAX + SB_U64_MAX)) == NULL)
+		return;
+	o = SB_AT(o, ",\"retransmits\":");
+	o = j_pair_at(o, cl->retransmits, sv->retransmits);
+	o = SB_AT(o, ",\"keepalives\":");
+	o = j_pair_at(o, cl->keepalives, sv->keepalives);
 	if (c->events_dropped > 0 || c->rsts_dropped > 0) {
-		sb_puts(b, ",\"events_dropped\":");
-		sb_u64(b, (uint64_t)c->events_dropped + c->rsts_dropped);
+		o = SB_AT(o, ",\"events_dropped\":");
+		o = sb_u64_at(o, (uint64_t)c->events_dropped +
+		    c->rsts_dropped);
 	}
-	sb_puts(b, "}\n");
+	o = SB_AT(o, "}\n");
+	sb_done(b, o);
 }
 
 /* ---- text ---- */

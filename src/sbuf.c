@@ -171,22 +171,19 @@ u64_digits(uint64_t v)
  * copy of a variable length (a call to memcpy for a dozen bytes cost
  * more than the digits).
  */
-void
-sb_u64(struct sbuf *b, uint64_t v)
+char *
+sb_u64_at(char *o, uint64_t v)
 {
 	unsigned n;
 
 	if (v < 100) {
 		/* Counts, mostly: one or two digits. */
-		if (b->len + 3 > b->cap && sb_grow(b, 2) == -1)
-			return;
 		if (v < 10) {
-			b->p[b->len++] = (char)('0' + v);
-		} else {
-			memcpy(b->p + b->len, digits2 + 2 * v, 2);
-			b->len += 2;
+			*o = (char)('0' + v);
+			return o + 1;
 		}
-		return;
+		memcpy(o, digits2 + 2 * v, 2);
+		return o + 2;
 	}
 #ifdef SB_SWAR
 	/*
@@ -203,22 +200,25 @@ sb_u64(struct sbuf *b, uint64_t v)
 		uint32_t w = (uint32_t)v, l;
 		uint64_t x;
 
-		if (b->len + 9 > b->cap && sb_grow(b, 8) == -1)
-			return;
 		l = ((uint32_t)(32 - __builtin_clz(w)) * 1233) >> 12;
 		n = l + 1 - (w < p10[l]);
 		x = digits8_word(w) >> (8 * (8 - n));
-		memcpy(b->p + b->len, &x, 8);
-		b->len += n;
-		return;
+		memcpy(o, &x, 8);
+		return o + n;
 	}
 #endif
 	n = u64_digits(v);
+	u64_text(v, o + n);
+	return o + n;
+}
 
-	if (b->len + n + 1 > b->cap && sb_grow(b, n) == -1)
-		return;
-	u64_text(v, b->p + b->len + n);
-	b->len += n;
+void
+sb_u64(struct sbuf *b, uint64_t v)
+{
+	char *o;
+
+	if ((o = sb_room(b, SB_U64_MAX)) != NULL)
+		sb_done(b, sb_u64_at(o, v));
 }
 
 void
@@ -233,18 +233,17 @@ sb_i64(struct sbuf *b, int64_t v)
 }
 
 
-void
-sb_ts(struct sbuf *b, int64_t ns)
+_Static_assert(1 + sizeof(((struct sbuf *)0)->ts_txt[0]) <= SB_TS_MAX &&
+    1 + 20 + 10 <= SB_TS_MAX, "sb_ts_at() keeps within SB_TS_MAX");
+
+char *
+sb_ts_at(struct sbuf *b, char *o, int64_t ns)
 {
-	char *o;
 	uint64_t u;
 	uint32_t f;
 	int k;
 
 	/* Sign, seconds, point, nine digits: at most 1 + 23 + 10 bytes. */
-	if (b->len + 35 > b->cap && sb_grow(b, 34) == -1)
-		return;
-	o = b->p + b->len;
 	if (ns < 0)
 		*o++ = '-';
 	u = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
@@ -279,7 +278,16 @@ sb_ts(struct sbuf *b, int64_t ns)
 	o[0] = '.';
 	o[1] = (char)('0' + f / 100000000);
 	digits8(o + 2, f % 100000000);
-	b->len = (size_t)(o + 10 - b->p);
+	return o + 10;
+}
+
+void
+sb_ts(struct sbuf *b, int64_t ns)
+{
+	char *o;
+
+	if ((o = sb_room(b, SB_TS_MAX)) != NULL)
+		sb_done(b, sb_ts_at(b, o, ns));
 }
 
 /*
@@ -288,13 +296,12 @@ sb_ts(struct sbuf *b, int64_t ns)
  * on a tie), hex digits in lower case without leading zeros, and an
  * IPv4-compatible or IPv4-mapped address ends in dotted decimal.
  */
-static void
-addr6(struct sbuf *b, const uint8_t *a)
+static char *
+addr6_at(char *o, const uint8_t *a)
 {
 	static const char hex[] = "0123456789abcdef";
 	uint16_t w[8];
 	int i, best = -1, blen = 0, cur = -1, clen = 0;
-	char tmp[48], *p = tmp;
 
 	for (i = 0; i < 8; i++) {
 		w[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
@@ -318,14 +325,14 @@ addr6(struct sbuf *b, const uint8_t *a)
 	for (i = 0; i < 8; i++) {
 		if (best != -1 && i >= best && i < best + blen) {
 			if (i == best)
-				*p++ = ':';
+				*o++ = ':';
 			continue;
 		}
 		if (i != 0)
-			*p++ = ':';
+			*o++ = ':';
 		if (i == 6 && best == 0 && (blen == 6 ||
 		    (blen == 5 && w[5] == 0xffff))) {
-			char *q = tmp + sizeof(tmp);
+			char tmp[16], *q = tmp + sizeof(tmp);
 			int k;
 
 			for (k = 15; k >= 12; k--) {
@@ -333,40 +340,55 @@ addr6(struct sbuf *b, const uint8_t *a)
 				if (k > 12)
 					*--q = '.';
 			}
-			sb_putn(b, tmp, (size_t)(p - tmp));
-			sb_putn(b, q, (size_t)(tmp + sizeof(tmp) - q));
-			return;
+			return sb_putn_at(o, q, (size_t)(tmp + sizeof(tmp) - q));
 		}
 		if (w[i] >= 0x1000)
-			*p++ = hex[w[i] >> 12];
+			*o++ = hex[w[i] >> 12];
 		if (w[i] >= 0x100)
-			*p++ = hex[(w[i] >> 8) & 15];
+			*o++ = hex[(w[i] >> 8) & 15];
 		if (w[i] >= 0x10)
-			*p++ = hex[(w[i] >> 4) & 15];
-		*p++ = hex[w[i] & 15];
+			*o++ = hex[(w[i] >> 4) & 15];
+		*o++ = hex[w[i] & 15];
 	}
 	if (best != -1 && best + blen == 8)
-		*p++ = ':';
-	sb_putn(b, tmp, (size_t)(p - tmp));
+		*o++ = ':';
+	return o;
+}
+
+/* Dotted decimal, written forward: no copy of a variable length. */
+char *
+sb_addr_at(char *o, uint8_t af, const uint8_t *a)
+{
+	unsigned v;
+	int i;
+
+	if (af == 6)
+		return addr6_at(o, a);
+	for (i = 0; i < 4; i++) {
+		v = a[i];
+		if (v >= 100) {
+			*o++ = (char)('0' + v / 100);
+			v %= 100;
+			memcpy(o, digits2 + 2 * v, 2);
+			o += 2;
+		} else if (v >= 10) {
+			memcpy(o, digits2 + 2 * v, 2);
+			o += 2;
+		} else {
+			*o++ = (char)('0' + v);
+		}
+		*o++ = '.';
+	}
+	return o - 1;
 }
 
 void
 sb_addr(struct sbuf *b, uint8_t af, const uint8_t *a)
 {
-	char tmp[64], *p;
-	int i;
+	char *o;
 
-	if (af == 6) {
-		addr6(b, a);
-		return;
-	}
-	p = tmp + sizeof(tmp);
-	for (i = 3; i >= 0; i--) {
-		p = u64_text(a[i], p);
-		if (i > 0)
-			*--p = '.';
-	}
-	sb_putn(b, p, (size_t)(tmp + sizeof(tmp) - p));
+	if ((o = sb_room(b, SB_ADDR_MAX)) != NULL)
+		sb_done(b, sb_addr_at(o, af, a));
 }
 
 void

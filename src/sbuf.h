@@ -76,6 +76,63 @@ sb_put16(struct sbuf *b, const char *s, size_t n)
 
 /* A string literal, its length known at compile time. */
 #define SB_LIT(b, lit)	sb_putn((b), "" lit, sizeof(lit) - 1)
+
+/*
+ * Writing at a cursor.  sb_room() makes room for n bytes at once and
+ * returns where the next byte goes (NULL when memory ran out); the
+ * sb_*_at() writers take that cursor and return it moved past what they
+ * wrote, with no check of their own; sb_done() takes the final cursor as
+ * the buffer's end.  A run of pieces whose sizes are bounded then costs
+ * one check and one store of the length, not one of each per piece: the
+ * JSON report, about 90 pieces a connection, was a quarter cheaper so
+ * (the formatting thread ran 178.7 M instructions on the 20k benchmark
+ * capture, then 135.3 M).
+ *
+ * The bounds below are what each writer may touch past the cursor, its
+ * scratch bytes included (some store eight or sixteen bytes whole and
+ * keep only the first n).
+ */
+#define SB_U64_MAX	20	/* sb_u64_at(): 20 digits at most */
+#define SB_TS_MAX	34	/* sb_ts_at(): sign, 23 bytes copied whole, 10 */
+#define SB_ADDR_MAX	48	/* sb_addr_at(): 45 bytes of IPv6 text */
+#define SB_NAME_MAX	16	/* sb_name16_at() */
+
+SB_INLINE char *
+sb_room(struct sbuf *b, size_t n)
+{
+	if (b->len + n + 1 > b->cap && sb_grow(b, n) == -1)
+		return NULL;
+	return b->p + b->len;
+}
+
+SB_INLINE void
+sb_done(struct sbuf *b, char *o)
+{
+	b->len = (size_t)(o - b->p);
+}
+
+SB_INLINE char *
+sb_putn_at(char *o, const char *s, size_t n)
+{
+	__builtin_memcpy(o, s, n);
+	return o + n;
+}
+
+/* A literal at a cursor: a copy of fixed size, no call. */
+#define SB_AT(o, lit)	sb_putn_at((o), "" lit, sizeof(lit) - 1)
+
+/* n < 16 bytes of s, which has 16 readable bytes (see sb_put16()). */
+SB_INLINE char *
+sb_name16_at(char *o, const char *s, size_t n)
+{
+	__builtin_memcpy(o, s, 16);
+	return o + n;
+}
+
+char	*sb_u64_at(char *o, uint64_t v);
+/* b keeps the text of the last seconds written (struct sbuf). */
+char	*sb_ts_at(struct sbuf *b, char *o, int64_t ns);
+char	*sb_addr_at(char *o, uint8_t af, const uint8_t *addr);
 void	sb_printf(struct sbuf *b, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	sb_u64(struct sbuf *b, uint64_t v);

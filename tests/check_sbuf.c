@@ -197,6 +197,72 @@ START_TEST(test_addr)
 END_TEST
 
 /*
+ * The cursor writers keep within the bounds that callers reserve for
+ * them (sbuf.h), scratch bytes included: each writes its longest cases
+ * into a block of exactly that size (under AddressSanitizer a byte past
+ * it fails the test), and gives what the checked appends give.
+ */
+static void
+check_at(const char *what, char *blk, const char *end, const char *want)
+{
+	size_t n = (size_t)(end - blk);
+
+	ck_assert_msg(n == strlen(want) && memcmp(blk, want, n) == 0,
+	    "%s: \"%.*s\", want \"%s\"", what, (int)n, blk, want);
+}
+
+START_TEST(test_at_bounds)
+{
+	static const int64_t ts[] = {
+		INT64_MIN, INT64_MIN + 1, -1, INT64_MAX, 0, 999999999,
+		1700000000123456789LL, -1700000000123456789LL
+	};
+	static const uint64_t u[] = {
+		UINT64_MAX, 0, 9, 99, 100, 99999999, 100000000,
+		UINT64_MAX / 10
+	};
+	uint8_t a6[4][16], a4[4] = { 255, 255, 255, 255 };
+	struct sbuf b, ref;
+	char *blk, want[64];
+	size_t i;
+
+	memset(a6[0], 0xff, 16);			/* 39 bytes */
+	memset(a6[1], 0, 16);
+	memset(a6[1] + 10, 0xff, 6);			/* ::ffff:255.255.255.255 */
+	memset(a6[2], 0, 16);
+	memset(a6[2] + 12, 0xff, 4);			/* ::255.255.255.255 */
+	memset(a6[3], 0x12, 16);
+	sb_init(&b);
+	sb_init(&ref);
+	for (i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
+		ref.len = 0;
+		sb_ts(&ref, ts[i]);
+		snprintf(want, sizeof(want), "%.*s", (int)ref.len, ref.p);
+		blk = malloc(SB_TS_MAX);
+		check_at("ts", blk, sb_ts_at(&b, blk, ts[i]), want);
+		free(blk);
+	}
+	for (i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
+		snprintf(want, sizeof(want), "%" PRIu64, u[i]);
+		blk = malloc(SB_U64_MAX);
+		check_at("u64", blk, sb_u64_at(blk, u[i]), want);
+		free(blk);
+	}
+	for (i = 0; i < 4; i++) {
+		inet_ntop(AF_INET6, a6[i], want, sizeof(want));
+		blk = malloc(SB_ADDR_MAX);
+		check_at("addr6", blk, sb_addr_at(blk, 6, a6[i]), want);
+		free(blk);
+	}
+	blk = malloc(SB_ADDR_MAX);
+	check_at("addr4", blk, sb_addr_at(blk, 4, a4), "255.255.255.255");
+	free(blk);
+	sb_free(&b);
+	sb_free(&ref);
+}
+END_TEST
+
+/*
  * sb_printf() formats into the room left in one pass, or grows first:
  * appends that fit, that end exactly at the buffer's end and that are
  * longer than the whole buffer give what snprintf() gives.
@@ -239,6 +305,7 @@ make_suite_sbuf(void)
 	tcase_add_test(tc, test_ts);
 	tcase_add_test(tc, test_u64);
 	tcase_add_test(tc, test_addr);
+	tcase_add_test(tc, test_at_bounds);
 	tcase_add_test(tc, test_printf);
 	suite_add_tcase(s, tc);
 	return s;
