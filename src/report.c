@@ -793,56 +793,66 @@ json_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 
 /* ---- text ---- */
 
-/* Microseconds, 0 to 999999, as six digits. */
-static void
-digits6(char *o, int64_t us)
-{
-	int i;
+/*
+ * A time relative to the connection's first packet, "+S.uuuuuu" (or
+ * "-S.uuuuuu"), at a cursor: REL_MAX bytes at most.
+ */
+#define REL_MAX		(2 + SB_U64_MAX + SB_FRAC6_MAX)
 
-	for (i = 5; i >= 0; i--) {
-		o[i] = (char)('0' + us % 10);
-		us /= 10;
-	}
+static char *
+rel_at(char *o, const struct conn *c, int64_t t)
+{
+	int64_t d = t - c->first_seen;
+
+	*o++ = d < 0 ? '-' : '+';
+	if (d < 0)
+		d = -d;
+	o = sb_u64_at(o, (uint64_t)(d / CONN_NS));
+	*o++ = '.';
+	return sb_frac6_at(o, (uint32_t)(d % CONN_NS / 1000));
 }
 
 static void
 rel(struct sbuf *b, const struct conn *c, int64_t t)
 {
-	int64_t d = t - c->first_seen;
-	char frac[7];
+	char *o;
 
-	if (d < 0) {
-		sb_printf(b, "-%lld.%06lld", (long long)(-d / CONN_NS),
-		    (long long)((-d % CONN_NS) / 1000));
-		return;
-	}
-	sb_putc(b, '+');
-	sb_u64(b, (uint64_t)(d / CONN_NS));
-	frac[0] = '.';
-	digits6(frac + 1, (d % CONN_NS) / 1000);
-	sb_putn(b, frac, sizeof(frac));
+	if ((o = sb_room(b, REL_MAX)) != NULL)
+		sb_done(b, rel_at(o, c, t));
+}
+
+/*
+ * A duration in milliseconds ("12.345 ms"), or seconds from 10 s on, at
+ * a cursor: MSEC_MAX bytes at most.
+ */
+#define MSEC_MAX	(SB_U64_MAX + 4 + 3)
+
+static char *
+msec_at(char *o, int64_t ns)
+{
+	int64_t v, div = 1000;		/* to thousandths of the unit */
+	bool s = ns >= 10 * CONN_NS;
+
+	if (s)
+		div = 1000000;
+	/* Rounded to the nearest thousandth, as %.3f does. */
+	v = ns < 0 ? 0 : (ns + div / 2) / div;
+	o = sb_u64_at(o, (uint64_t)(v / 1000));
+	o[0] = '.';
+	o[1] = (char)('0' + v / 100 % 10);
+	o[2] = (char)('0' + v / 10 % 10);
+	o[3] = (char)('0' + v % 10);
+	o += 4;
+	return s ? SB_AT(o, " s") : SB_AT(o, " ms");
 }
 
 static void
 msec(struct sbuf *b, int64_t ns)
 {
-	const char *unit = " ms";
-	int64_t v, div = 1000;		/* to thousandths of the unit */
-	char frac[4];
+	char *o;
 
-	if (ns >= 10 * CONN_NS) {
-		unit = " s";
-		div = 1000000;
-	}
-	/* Rounded to the nearest thousandth, as %.3f does. */
-	v = ns < 0 ? 0 : (ns + div / 2) / div;
-	sb_u64(b, (uint64_t)(v / 1000));
-	frac[0] = '.';
-	frac[1] = (char)('0' + v / 100 % 10);
-	frac[2] = (char)('0' + v / 10 % 10);
-	frac[3] = (char)('0' + v % 10);
-	sb_putn(b, frac, sizeof(frac));
-	sb_puts(b, unit);
+	if ((o = sb_room(b, MSEC_MAX)) != NULL)
+		sb_done(b, msec_at(o, ns));
 }
 
 /* a / b rounded down (b > 0): times before 1970 too. */
@@ -869,7 +879,7 @@ utc_time(struct sbuf *b, int64_t ns, bool date)
 {
 	int64_t sec = floor_div(ns, CONN_NS);
 	int64_t sod = sec - floor_div(sec, 86400) * 86400;
-	char o[15];
+	char o[15 + 2];		/* sb_frac6_at() touches 8 bytes */
 
 	if (date) {
 		time_t t = (time_t)sec;
@@ -888,8 +898,8 @@ utc_time(struct sbuf *b, int64_t ns, bool date)
 	o[6] = (char)('0' + sod % 60 / 10);
 	o[7] = (char)('0' + sod % 10);
 	o[8] = '.';
-	digits6(o + 9, (ns - sec * CONN_NS) / 1000);
-	sb_putn(b, o, sizeof(o));
+	(void)sb_frac6_at(o + 9, (uint32_t)((ns - sec * CONN_NS) / 1000));
+	sb_putn(b, o, 15);
 }
 
 /* "connection" or "connections", after the count. */
@@ -904,19 +914,24 @@ static void
 text_tuple(struct sbuf *b, const struct conn *c)
 {
 	int side;
+	char *o;
 
-	sb_putc(b, '#');
-	sb_u64(b, c->id);
+	if ((o = sb_room(b, 1 + SB_U64_MAX +
+	    2 * (7 + SB_ADDR_MAX + SB_U64_MAX))) == NULL)
+		return;
+	*o++ = '#';
+	o = sb_u64_at(o, c->id);
 	for (side = CONN_CLIENT; side <= CONN_SERVER; side++) {
-		sb_puts(b, side == CONN_CLIENT ? " " : " -> ");
+		o = side == CONN_CLIENT ? SB_AT(o, " ") : SB_AT(o, " -> ");
 		if (c->af == 6)
-			sb_putc(b, '[');
-		sb_addr(b, c->af, c->ep[side].addr);
+			*o++ = '[';
+		o = sb_addr_at(o, c->af, c->ep[side].addr);
 		if (c->af == 6)
-			sb_putc(b, ']');
-		sb_putc(b, ':');
-		sb_u64(b, c->ep[side].port);
+			*o++ = ']';
+		*o++ = ':';
+		o = sb_u64_at(o, c->ep[side].port);
 	}
+	sb_done(b, o);
 }
 
 /*
@@ -957,6 +972,7 @@ text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 	const char *sep = " ";
 	struct det_half_close hc;
 	int side;
+	char *o;
 
 	sb_puts(b, "    close:  ");
 	for (side = 0; side < 2; side++) {
@@ -983,8 +999,11 @@ text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 				    "ACK%s of it: lost beyond the capture "
 				    "point)", e->fin_tx, e->fin_acks_lost,
 				    e->fin_acks_lost > 1 ? "s" : "");
-			else if (e->fin_tx > 1)
-				sb_printf(b, " (sent %u times)", e->fin_tx);
+			else if (e->fin_tx > 1) {
+				SB_LIT(b, " (sent ");
+				sb_u64(b, e->fin_tx);
+				SB_LIT(b, " times)");
+			}
 			else if (e->fin_acks_lost > 0)
 				sb_puts(b, " (sent again after an ACK of it: "
 				    "lost beyond the capture point)");
@@ -1004,10 +1023,13 @@ text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 
 			if (d == 0 && !now)
 				continue;
-			sb_puts(b, ", ");
-			put_state(b, st);
-			sb_putc(b, ' ');
-			msec(b, d);
+			if ((o = sb_room(b, 3 + SB_NAME_MAX + MSEC_MAX)) ==
+			    NULL)
+				break;
+			o = SB_AT(o, ", ");
+			o = state_at(o, st);
+			*o++ = ' ';
+			sb_done(b, msec_at(o, d));
 			if (now)
 				sb_puts(b, still);
 			if (now && why == TRK_END_TIME_WAIT) {
@@ -1036,6 +1058,15 @@ text_close(struct sbuf *b, const struct conn *c, enum trk_end why)
 	sb_putc(b, '\n');
 }
 
+/* " (N retransmitted)" */
+static void
+retransmitted(struct sbuf *b, uint64_t n)
+{
+	SB_LIT(b, " (");
+	sb_u64(b, n);
+	SB_LIT(b, " retransmitted)");
+}
+
 static void
 text_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 {
@@ -1059,9 +1090,12 @@ text_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 		SB_LIT(b, " closed first)");
 	} else if (c->active_closer == 3)
 		sb_puts(b, " (FINs crossed)");
-	if (c->incarnation > 1)
-		sb_printf(b, "  incarnation %u after #%llu", c->incarnation,
-		    (unsigned long long)c->previous_id);
+	if (c->incarnation > 1) {
+		SB_LIT(b, "  incarnation ");
+		sb_u64(b, c->incarnation);
+		SB_LIT(b, " after #");
+		sb_u64(b, c->previous_id);
+	}
 	if (c->roles_inferred)
 		sb_puts(b, "  [roles inferred]");
 	if (why != TRK_END_CLOSED) {
@@ -1077,15 +1111,13 @@ text_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 			sb_puts(b, " SYN ");
 			rel(b, c, c->t_syn);
 			if (c->syn_retx > 0)
-				sb_printf(b, " (%u retransmitted)",
-				    c->syn_retx);
+				retransmitted(b, c->syn_retx);
 		}
 		if (c->t_synack != 0) {
 			sb_puts(b, ", SYN-ACK ");
 			rel(b, c, c->t_synack);
 			if (c->synack_retx > 0)
-				sb_printf(b, " (%u retransmitted)",
-				    c->synack_retx);
+				retransmitted(b, c->synack_retx);
 		}
 		if (c->t_ack != 0) {
 			sb_puts(b, ", ACK ");
@@ -1113,12 +1145,17 @@ text_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 		sb_puts(b, conn_side_name(side));
 		sb_putn(b, "       ", 7 - strlen(conn_side_name(side)));
 		for (i = 0; i < e->nstates; i++) {
-			sb_puts(b, i == 0 ? " " : " > ");
-			put_state(b, e->states[i].state);
-			sb_putc(b, ' ');
-			rel(b, c, e->states[i].at);
+			char *o = sb_room(b, 5 + SB_NAME_MAX + REL_MAX);
+
+			if (o == NULL)
+				break;
+			o = i == 0 ? SB_AT(o, " ") : SB_AT(o, " > ");
+			o = state_at(o, e->states[i].state);
+			*o++ = ' ';
+			o = rel_at(o, c, e->states[i].at);
 			if (e->states[i].inferred)
-				sb_putc(b, '?');
+				*o++ = '?';
+			sb_done(b, o);
 		}
 		sb_putc(b, '\n');
 	}
@@ -1130,17 +1167,30 @@ text_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 		det_rst_explain(rs, ex, sizeof(ex));
 		sb_puts(b, "    RST ");
 		rel(b, c, rs->at);
-		sb_printf(b, " from %s [%s] (%s in %s, %s in %s): %s\n",
-		    conn_side_name(rs->from), conn_rst_class_name(rs->cls),
-		    conn_side_name(rs->from),
-		    fsm_state_name((enum fsm_state)rs->sender_state),
-		    conn_side_name(!rs->from),
-		    fsm_state_name((enum fsm_state)rs->receiver_state), ex);
+		/* " from %s [%s] (%s in %s, %s in %s): %s\n", no printf */
+		SB_LIT(b, " from ");
+		sb_puts(b, conn_side_name(rs->from));
+		SB_LIT(b, " [");
+		sb_puts(b, conn_rst_class_name(rs->cls));
+		SB_LIT(b, "] (");
+		sb_puts(b, conn_side_name(rs->from));
+		SB_LIT(b, " in ");
+		sb_puts(b, fsm_state_name((enum fsm_state)rs->sender_state));
+		SB_LIT(b, ", ");
+		sb_puts(b, conn_side_name(!rs->from));
+		SB_LIT(b, " in ");
+		sb_puts(b, fsm_state_name((enum fsm_state)rs->receiver_state));
+		SB_LIT(b, "): ");
+		sb_puts(b, ex);
+		sb_putc(b, '\n');
 	}
 	for (i = 0; i < c->nfindings; i++) {
 		det_finding_explain(c, &c->findings[i], ex, sizeof(ex));
-		sb_printf(b, "    finding [%s]: %s\n",
-		    conn_finding_name(c->findings[i].kind), ex);
+		SB_LIT(b, "    finding [");
+		sb_puts(b, conn_finding_name(c->findings[i].kind));
+		SB_LIT(b, "]: ");
+		sb_puts(b, ex);
+		sb_putc(b, '\n');
 	}
 }
 

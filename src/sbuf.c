@@ -212,6 +212,25 @@ sb_u64_at(char *o, uint64_t v)
 	return o + n;
 }
 
+char *
+sb_frac6_at(char *o, uint32_t v)
+{
+#ifdef SB_SWAR
+	/* "00dddddd" as a word: its first two bytes shifted out. */
+	uint64_t x = digits8_word(v) >> 16;
+
+	memcpy(o, &x, 8);
+#else
+	int i;
+
+	for (i = 5; i >= 0; i--) {
+		o[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+#endif
+	return o + 6;
+}
+
 void
 sb_u64(struct sbuf *b, uint64_t v)
 {

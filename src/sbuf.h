@@ -130,6 +130,9 @@ sb_name16_at(char *o, const char *s, size_t n)
 }
 
 char	*sb_u64_at(char *o, uint64_t v);
+/* The six digits of v < 10^6, leading zeros too; 8 bytes touched. */
+char	*sb_frac6_at(char *o, uint32_t v);
+#define SB_FRAC6_MAX	8
 /* b keeps the text of the last seconds written (struct sbuf). */
 char	*sb_ts_at(struct sbuf *b, char *o, int64_t ns);
 char	*sb_addr_at(char *o, uint8_t af, const uint8_t *addr);
