@@ -410,26 +410,45 @@ sb_addr(struct sbuf *b, uint8_t af, const uint8_t *a)
 		sb_done(b, sb_addr_at(o, af, a));
 }
 
+/* A byte of x below 0x20, or equal to '"' or '\\' (any, not which). */
+static inline uint64_t
+jstr_special8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+
+	return ((x - ones * 0x20) & ~x & high) |
+	    ((q - ones) & ~q & high) | ((bs - ones) & ~bs & high);
+}
+
+/*
+ * Runs that need no escape are found eight bytes at a time (the length
+ * is known first, so no word is read past the string) and copied whole.
+ */
 void
 sb_jstr(struct sbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, from = 0;
+	uint64_t w;
 
 	sb_putc(b, '"');
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		const unsigned char *q = p;
-
-		/* Copy a run of characters that need no escape at once. */
-		while (*q >= 0x20 && *q != '"' && *q != '\\')
-			q++;
-		if (q > p) {
-			sb_putn(b, (const char *)p, (size_t)(q - p));
-			p = q;
-			if (*p == '\0')
-				break;
+	while (i < n) {
+		if (i + 8 <= n) {
+			memcpy(&w, p + i, 8);
+			if (jstr_special8(w) == 0) {
+				i += 8;
+				continue;
+			}
 		}
-		switch (*p) {
+		if (p[i] >= 0x20 && p[i] != '"' && p[i] != '\\') {
+			i++;
+			continue;
+		}
+		sb_putn(b, s + from, i - from);
+		switch (p[i]) {
 		case '"':
 			sb_puts(b, "\\\"");
 			break;
@@ -442,17 +461,16 @@ sb_jstr(struct sbuf *b, const char *s)
 		case '\t':
 			sb_puts(b, "\\t");
 			break;
-		default:
-			if (*p < 0x20) {
-				char u[6] = { '\\', 'u', '0', '0',
-				    hex[*p >> 4], hex[*p & 15] };
+		default: {
+			char u[6] = { '\\', 'u', '0', '0',
+			    hex[p[i] >> 4], hex[p[i] & 15] };
 
-				sb_putn(b, u, 6);
-			} else {
-				sb_putc(b, (char)*p);
-			}
+			sb_putn(b, u, 6);
 		}
+		}
+		from = ++i;
 	}
+	sb_putn(b, s + from, n - from);
 	sb_putc(b, '"');
 }
 

@@ -262,6 +262,72 @@ START_TEST(test_at_bounds)
 }
 END_TEST
 
+/* JSON escaping, one byte at a time, as the report always wrote it. */
+static void
+jstr_ref(char *o, const unsigned char *p)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	*o++ = '"';
+	for (; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\') {
+			*o++ = '\\';
+			*o++ = (char)*p;
+		} else if (*p == '\n') {
+			memcpy(o, "\\n", 2);
+			o += 2;
+		} else if (*p == '\t') {
+			memcpy(o, "\\t", 2);
+			o += 2;
+		} else if (*p < 0x20) {
+			o += sprintf(o, "\\u00%c%c", hex[*p >> 4], hex[*p & 15]);
+		} else {
+			*o++ = (char)*p;
+		}
+	}
+	*o++ = '"';
+	*o = '\0';
+}
+
+/*
+ * sb_jstr() looks at eight bytes at once: strings of every length up to
+ * 80 with the bytes that need an escape (and bytes next to them: 0x1f,
+ * 0x20, '!', '#', '[', ']', 0x7f, 0x80, 0xff) anywhere, and none.
+ */
+START_TEST(test_jstr)
+{
+	static const unsigned char pick[] = {
+		0x01, 0x09, 0x0a, 0x1f, 0x20, '!', '"', '#', '[', '\\', ']',
+		0x7f, 0x80, 0xff, 'a', 'b'
+	};
+	unsigned char in[81];
+	char want[81 * 6 + 3];
+	struct sbuf b;
+	uint64_t s = 11, r;
+	int i, len, j;
+
+	sb_init(&b);
+	for (i = 0; i < 100000; i++) {
+		r = next(&s);
+		len = (int)(r % 81);
+		for (j = 0; j < len; j++) {
+			r = next(&s);
+			/* Mostly plain letters, so that whole words pass. */
+			in[j] = r % 4 == 0 ? pick[(r >> 8) % sizeof(pick)] :
+			    (unsigned char)('a' + (r >> 8) % 26);
+		}
+		in[len] = '\0';
+		jstr_ref(want, in);
+		b.len = 0;
+		sb_jstr(&b, (const char *)in);
+		ck_assert_msg(b.len == strlen(want) &&
+		    memcmp(b.p, want, b.len) == 0, "case %d: %.*s, want %s",
+		    i, (int)b.len, b.p, want);
+	}
+	sb_free(&b);
+}
+END_TEST
+
 /*
  * sb_printf() formats into the room left in one pass, or grows first:
  * appends that fit, that end exactly at the buffer's end and that are
@@ -306,6 +372,7 @@ make_suite_sbuf(void)
 	tcase_add_test(tc, test_u64);
 	tcase_add_test(tc, test_addr);
 	tcase_add_test(tc, test_at_bounds);
+	tcase_add_test(tc, test_jstr);
 	tcase_add_test(tc, test_printf);
 	suite_add_tcase(s, tc);
 	return s;
