@@ -341,19 +341,6 @@ rpt_sink(struct rpt *r, struct trk_sink *sink)
 
 /* ---- JSON ---- */
 
-/* Inline where it is called, so that the key's strlen() folds. */
-SB_INLINE void
-j_time(struct sbuf *b, const char *key, int64_t ns)
-{
-	sb_putc(b, '"');
-	sb_puts(b, key);
-	sb_puts(b, "\":");
-	if (ns == 0)
-		sb_puts(b, "null");
-	else
-		sb_ts(b, ns);
-}
-
 static void
 j_dur(struct sbuf *b, int64_t ns)
 {
