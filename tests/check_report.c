@@ -20,6 +20,7 @@
 
 #define S	1000000000LL
 #define MS	1000000LL
+#define US	1000LL
 
 #define A	DEC_TH_ACK
 #define F	(DEC_TH_FIN | DEC_TH_ACK)
@@ -376,6 +377,24 @@ START_TEST(test_times_of_day)
 }
 END_TEST
 
+/*
+ * A capture whose clock steps back: times before the connection's first
+ * packet are written "-S.uuuuuu" relative to it, as "+S.uuuuuu" after.
+ */
+START_TEST(test_times_before_first)
+{
+	start(FMT_TEXT);
+	seg(40000, 1, 10 * MS, DEC_TH_SYN, 100, 0, 0);
+	seg(40000, 0, 7500 * US, DEC_TH_SYN | A, 5000, 101, 0);
+	seg(40000, 1, 1012 * MS, A, 101, 5001, 0);
+	finish();
+	ck_assert_msg(strstr(text, "\n    handshake: SYN +0.000000, SYN-ACK "
+	    "-0.002500, ACK +1.002000\n") != NULL, "%s", text);
+	ck_assert_msg(strstr(text, " SYN_RECEIVED -0.002500 > ") != NULL,
+	    "%s", text);
+}
+END_TEST
+
 START_TEST(test_half_close_json)
 {
 	const char *two;
@@ -590,6 +609,7 @@ make_suite_report(void)
 	tcase_add_test(tc, test_data_after_close_text);
 	tcase_add_test(tc, test_fin_resent_never_acked);
 	tcase_add_test(tc, test_times_of_day);
+	tcase_add_test(tc, test_times_before_first);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("summary lists");
 	tcase_add_checked_fixture(tc, setup, teardown);
