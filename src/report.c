@@ -91,17 +91,27 @@ rpt_addr(const struct conn *c, int side, char *buf, size_t len)
 	return dec_addr_str(c->af, c->ep[side].addr, buf, len);
 }
 
-/* A state's name. */
-static void
-put_state(struct sbuf *b, unsigned st)
+/* A state's name at a cursor: SB_NAME_MAX bytes at most. */
+SB_INLINE char *
+state_at(char *o, unsigned st)
 {
 	const char *s;
 	size_t n;
 
 	if ((s = fsm_state_name16((enum fsm_state)st, &n)) != NULL)
-		sb_put16(b, s, n);
-	else
-		sb_puts(b, fsm_state_name((enum fsm_state)st));
+		return sb_name16_at(o, s, n);
+	s = fsm_state_name((enum fsm_state)st);	/* "SAME", "INVALID" */
+	return sb_putn_at(o, s, strlen(s));
+}
+
+/* A state's name. */
+static void
+put_state(struct sbuf *b, unsigned st)
+{
+	char *o;
+
+	if ((o = sb_room(b, SB_NAME_MAX)) != NULL)
+		sb_done(b, state_at(o, st));
 }
 
 /* The side that went on sending after the other's FIN, or -1. */
@@ -347,14 +357,27 @@ j_dur(struct sbuf *b, int64_t ns)
 	sb_ts(b, ns);
 }
 
+/* {"ip":"ADDR","port":N}: 20 bytes and the address and port. */
+#define J_EP_MAX	(20 + SB_ADDR_MAX + SB_U64_MAX)
+
+static char *
+j_ep_at(char *o, const struct conn *c, int side)
+{
+	o = SB_AT(o, "{\"ip\":\"");
+	o = sb_addr_at(o, c->af, c->ep[side].addr);
+	o = SB_AT(o, "\",\"port\":");
+	o = sb_u64_at(o, c->ep[side].port);
+	*o++ = '}';
+	return o;
+}
+
 static void
 j_ep(struct sbuf *b, const struct conn *c, int side)
 {
-	sb_puts(b, "{\"ip\":\"");
-	sb_addr(b, c->af, c->ep[side].addr);
-	sb_puts(b, "\",\"port\":");
-	sb_u64(b, c->ep[side].port);
-	sb_putc(b, '}');
+	char *o;
+
+	if ((o = sb_room(b, J_EP_MAX)) != NULL)
+		sb_done(b, j_ep_at(o, c, side));
 }
 
 /*
@@ -371,20 +394,6 @@ j_time_at(struct sbuf *b, char *o, int64_t ns)
 	return ns == 0 ? SB_AT(o, "null") : sb_ts_at(b, o, ns);
 }
 
-/* {"ip":"ADDR","port":N}: 20 bytes and the address and port. */
-#define J_EP_MAX	(20 + SB_ADDR_MAX + SB_U64_MAX)
-
-static char *
-j_ep_at(char *o, const struct conn *c, int side)
-{
-	o = SB_AT(o, "{\"ip\":\"");
-	o = sb_addr_at(o, c->af, c->ep[side].addr);
-	o = SB_AT(o, "\",\"port\":");
-	o = sb_u64_at(o, c->ep[side].port);
-	*o++ = '}';
-	return o;
-}
-
 /* {"client":A,"server":B}: 21 bytes and the numbers. */
 #define J_PAIR_MAX	(21 + 2 * SB_U64_MAX)
 
@@ -397,18 +406,6 @@ j_pair_at(char *o, uint64_t client, uint64_t server)
 	o = sb_u64_at(o, server);
 	*o++ = '}';
 	return o;
-}
-
-SB_INLINE char *
-state_at(char *o, unsigned st)
-{
-	const char *s;
-	size_t n;
-
-	if ((s = fsm_state_name16((enum fsm_state)st, &n)) != NULL)
-		return sb_name16_at(o, s, n);
-	s = fsm_state_name((enum fsm_state)st);	/* "SAME", "INVALID" */
-	return sb_putn_at(o, s, strlen(s));
 }
 
 /*

@@ -378,24 +378,12 @@ addr6_at(char *o, const uint8_t *a)
 char *
 sb_addr_at(char *o, uint8_t af, const uint8_t *a)
 {
-	unsigned v;
 	int i;
 
 	if (af == 6)
 		return addr6_at(o, a);
 	for (i = 0; i < 4; i++) {
-		v = a[i];
-		if (v >= 100) {
-			*o++ = (char)('0' + v / 100);
-			v %= 100;
-			memcpy(o, digits2 + 2 * v, 2);
-			o += 2;
-		} else if (v >= 10) {
-			memcpy(o, digits2 + 2 * v, 2);
-			o += 2;
-		} else {
-			*o++ = (char)('0' + v);
-		}
+		o = sb_u64_at(o, a[i]);	/* 8 bytes touched at most */
 		*o++ = '.';
 	}
 	return o - 1;

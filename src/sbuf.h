@@ -61,19 +61,6 @@ sb_puts(struct sbuf *b, const char *s)
 	sb_putn(b, s, __builtin_strlen(s));
 }
 
-/*
- * n < 16 bytes of s, which has 16 readable bytes: copied as 16, a copy
- * of fixed size, so no call.
- */
-SB_INLINE void
-sb_put16(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->len + 17 > b->cap && sb_grow(b, 16) == -1)
-		return;
-	__builtin_memcpy(b->p + b->len, s, 16);
-	b->len += n;
-}
-
 /* A string literal, its length known at compile time. */
 #define SB_LIT(b, lit)	sb_putn((b), "" lit, sizeof(lit) - 1)
 
@@ -121,7 +108,10 @@ sb_putn_at(char *o, const char *s, size_t n)
 /* A literal at a cursor: a copy of fixed size, no call. */
 #define SB_AT(o, lit)	sb_putn_at((o), "" lit, sizeof(lit) - 1)
 
-/* n < 16 bytes of s, which has 16 readable bytes (see sb_put16()). */
+/*
+ * n < 16 bytes of s, which has 16 readable bytes: copied as 16, a copy
+ * of fixed size, so no call.
+ */
 SB_INLINE char *
 sb_name16_at(char *o, const char *s, size_t n)
 {
