@@ -10,22 +10,22 @@
  * is missing, malloc() serves: the size of the array alone says which,
  * so nothing is stored beside it.  Measured on the 100k benchmark
  * capture: 8,900 page faults, over half of them the TIME_WAIT
- * aggregate's growing arrays on the engine's thread (doc/performance.md,
- * eighth round).
+ * aggregate's growing arrays on the engine's thread
+ * (doc/performance-history.md, eighth round).
  *
  * While big_ahead_start() is in force a thread of its own faults memory
  * in before the caller first touches it: clearing fresh huge pages was a
  * tenth to a quarter of the engine's time on machines that hand freed
- * memory back to their host (doc/performance.md, twelfth round), and it
- * was the engine that waited for them.  That thread keeps the pools'
- * next 2 MiB chunks ready, makes the tables that big_ahead() says are
- * coming, and faults in the next pages of arrays filled in order
- * (big_ahead_used()), two pages past their last used.  It only
- * faults pages in (MADV_POPULATE_WRITE, or a zero written to each page of
- * a mapping nobody else has yet), never changes a byte another thread
- * may use, and a mapping is only moved or unmapped once nothing of it is
- * waiting to be faulted in or being faulted in: all under one mutex,
- * taken once a chunk, a table or a page.
+ * memory back to their host (doc/performance-history.md, twelfth
+ * round), and it was the engine that waited for them.  That thread
+ * keeps the pools' next 2 MiB chunks ready, makes the tables that
+ * big_ahead() says are coming, and faults in the next pages of arrays
+ * filled in order (big_ahead_used()), two pages past their last used.
+ * It only faults pages in (MADV_POPULATE_WRITE, or a zero written to
+ * each page of a mapping nobody else has yet), never changes a byte
+ * another thread may use, and a mapping is only moved or unmapped once
+ * nothing of it is waiting to be faulted in or being faulted in: all
+ * under one mutex, taken once a chunk, a table or a page.
  *
  * Under AddressSanitizer every array is malloc()'s, so that overflows and
  * leaks are still caught.

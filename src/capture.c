@@ -475,7 +475,8 @@ line_one(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
  * so that the other lines stay in the reading core's cache.  Laid out
  * as before (the segment first, every byte of it copied, 232 bytes on
  * any boundary), the cache lines that went from core to core took 3 to
- * 16 % of the run's wall time (doc/performance.md, fifteenth round).
+ * 16 % of the run's wall time (doc/performance-history.md, fifteenth
+ * round).
  */
 struct cap_item {
 	_Alignas(64) uint64_t pktno;

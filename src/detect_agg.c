@@ -491,7 +491,7 @@ tw_sift(struct det_tw_stat **h, size_t n, size_t i)
  * order, against it, where a sort of every pointer read the records in
  * random order, a cache miss each, some 18 times each (at 1.6M
  * connections the sort was 2.5 % of the engine's samples, and memcmp(),
- * which it shared with the lookups, 5.1 %: doc/performance.md).
+ * which it shared with the lookups, 5.1 %: doc/performance-history.md).
  */
 static void
 tw_first(struct det_tw_stat **v, size_t n, struct det_tw_stat **keep)

@@ -575,8 +575,8 @@ main(int argc, char **argv)
 	 * into is faulted in off its thread while they are read.  Not for
 	 * the end of the capture: there it spared the engine's thread a few
 	 * tens of milliseconds of page clearing but raised the peak RSS by
-	 * 8 MB at 400k connections and 17-20 MB at 1.6M (doc/performance.md,
-	 * twelfth round).
+	 * 8 MB at 400k connections and 17-20 MB at 1.6M
+	 * (doc/performance-history.md, twelfth round).
 	 */
 	if (cfg.nfiles > 0 && cfg.threads > 1 && cfg.format != FMT_PACKETS)
 		(void)big_ahead_start();

@@ -4,8 +4,9 @@
 # times synfin against the baseline: every synfin run comes right after a
 # run of the baseline, and the builds take turns in an order that rotates
 # from round to round, so that a machine whose speed drifts slows them
-# alike (doc/performance.md, sixteenth round: the order of the runs and
-# a timer's own start moved such comparisons by several percent).
+# alike (doc/performance-history.md, sixteenth round: the order of the
+# runs and a timer's own start moved such comparisons by several
+# percent).
 #
 # Usage: tests/bench/ab.sh CAPTURE ROUNDS SYNFIN-A SYNFIN-B [SYNFIN-C ...]
 #

@@ -466,7 +466,8 @@ esac
 mkdir -p "$OUT" || die "cannot create $OUT"
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
 # Memory handed back to the host (a guest with free page reporting): a
-# fresh page there costs a fault on the host too (doc/performance.md).
+# fresh page there costs a fault on the host too (doc/performance-history.md,
+# eleventh round).
 REPORTED=/sys/module/page_reporting/parameters/reported_kib
 REPORTED0=$(cat "$REPORTED" 2>/dev/null)
 
