@@ -351,12 +351,6 @@ rpt_sink(struct rpt *r, struct trk_sink *sink)
 
 /* ---- JSON ---- */
 
-static void
-j_dur(struct sbuf *b, int64_t ns)
-{
-	sb_ts(b, ns);
-}
-
 /* {"ip":"ADDR","port":N}: 20 bytes and the address and port. */
 #define J_EP_MAX	(20 + SB_ADDR_MAX + SB_U64_MAX)
 
@@ -499,7 +493,7 @@ json_rst(struct sbuf *b, const struct conn_rst *r)
 		sb_puts(b, ",\"premature_from\":\"");
 		put_state(b, r->premature_from);
 		sb_puts(b, "\",\"since\":");
-		j_dur(b, r->since);
+		sb_ts(b, r->since);
 	}
 	if (r->cls == RST_ABORT)
 		sb_puts(b, r->unread ? ",\"unread_data\":true" :
@@ -545,9 +539,9 @@ json_finding(struct sbuf *b, const struct conn *c,
 		sb_puts(b, ",\"holder\":\"");
 		sb_puts(b, conn_side_name(f->side));
 		sb_puts(b, "\",\"gap\":");
-		j_dur(b, f->duration);
+		sb_ts(b, f->duration);
 		sb_puts(b, ",\"msl\":");
-		j_dur(b, f->msl);
+		sb_ts(b, f->msl);
 		sb_puts(b, ",\"safe\":");
 		sb_puts(b, f->safe < 0 ? "null" : f->safe ? "true" :
 		    "false");
@@ -566,7 +560,7 @@ json_finding(struct sbuf *b, const struct conn *c,
 		sb_puts(b, ",\"side\":\"");
 		sb_puts(b, conn_side_name(f->side));
 		sb_puts(b, "\",\"duration\":");
-		j_dur(b, f->duration);
+		sb_ts(b, f->duration);
 		sb_puts(b, ",\"open_at_end\":");
 		sb_puts(b, f->open_at_end ? "true" : "false");
 		sb_puts(b, ",\"half_close\":");
@@ -1339,7 +1333,7 @@ cw_visit(void *arg, const struct conn *c)
 			sb_puts(b, ",\"side\":\"");
 			sb_puts(b, conn_side_name(side));
 			sb_puts(b, "\",\"duration\":");
-			j_dur(b, dur);
+			sb_ts(b, dur);
 			sb_puts(b, ",\"ongoing\":true,\"half_close\":");
 			sb_puts(b, half ? "true" : "false");
 			sb_puts(b, ",\"explanation\":");
