@@ -1403,8 +1403,16 @@ dec_packet(int dlt, const uint8_t *pkt, uint32_t caplen, uint32_t wirelen,
 	enum dec_res res;
 	int64_t ts;
 
+	/*
+	 * Zero what a decode does not always write: the fields up to the
+	 * SACK blocks and the option count.  The SACK blocks and the option
+	 * list are read only up to nsack and nlist, and both paths to
+	 * DEC_OK write the addresses whole: zeroing those 104 bytes as well
+	 * made this memset a string instruction, 6 % of the baseline's time.
+	 */
 	ts = out->ts_ns;
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, DEC_SEG_HOT);
+	out->opt.nlist = 0;
 	out->ts_ns = ts;
 	out->wirelen = wirelen;
 
