@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Defined in AddressSanitizer builds, where memory is malloc()'s object
@@ -88,5 +89,30 @@ big_ahead_at(void *p, size_t size, size_t off, size_t len)
 int	big_ahead_start(void);
 /* Stop that thread and free what it made that was not taken. */
 void	big_ahead_stop(void);
+
+/*
+ * Warm the cache lines of [p, p + len) ahead of their use: for reading,
+ * or for writing (big_warm_w()), which also takes each line from another
+ * core's cache.  A hint: nothing is read, and any address will do.
+ */
+#define BIG_WARM(p, len, rw) do {					\
+	uintptr_t big_a_ = (uintptr_t)(const void *)(p) & ~(uintptr_t)63; \
+	uintptr_t big_e_ = (uintptr_t)(const void *)(p) + (len);	\
+									\
+	for (; big_a_ < big_e_; big_a_ += 64)				\
+		__builtin_prefetch((const void *)big_a_, (rw));		\
+} while (0)
+
+static inline void
+big_warm(const void *p, size_t len)
+{
+	BIG_WARM(p, len, 0);
+}
+
+static inline void
+big_warm_w(const void *p, size_t len)
+{
+	BIG_WARM(p, len, 1);
+}
 
 #endif /* SYNFIN_BIGMEM_H */

@@ -153,21 +153,6 @@ pool_put(struct pool *p, void *obj)
 
 #else
 
-/*
- * The object the next pool_get() hands out is warmed for writing now,
- * some time before its zeroing: a freed connection was last written on
- * the formatting thread's core (conn_free_members()).
- */
-static inline void
-pool_warm(const struct pool *p, const void *obj)
-{
-	const char *c = obj;
-	size_t off;
-
-	for (off = 0; off < p->size; off += 64)
-		__builtin_prefetch(c + off, 1);
-}
-
 void *
 pool_get(struct pool *p)
 {
@@ -176,8 +161,13 @@ pool_get(struct pool *p)
 	if (p->free != NULL) {
 		obj = p->free;
 		p->free = p->free->next;
+		/*
+		 * The object the next call hands out, warmed for writing
+		 * some time before its zeroing: a freed connection was last
+		 * written on the formatting thread's core.
+		 */
 		if (p->free != NULL)
-			pool_warm(p, p->free);
+			big_warm_w(p->free, p->size);
 	} else {
 		if ((p->cut == NULL || (size_t)(p->end - p->cut) < p->size) &&
 		    !pool_grow(p))

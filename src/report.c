@@ -187,22 +187,6 @@ sink_conn(void *arg, const struct conn *c, enum trk_end why)
 	format_conn(arg, c, why);
 }
 
-/*
- * Warm every cache line of a connection that the engine's thread wrote
- * last: the formatting thread's first read of each line is otherwise a
- * miss, and a report reads most of them.
- */
-static inline void
-prefetch_conn(const struct conn *c)
-{
-	const char *p = (const char *)c;
-	size_t off;
-
-	for (off = 0; off < sizeof(*c); off += 64)
-		__builtin_prefetch(p + off);
-	__builtin_prefetch(p + sizeof(*c) - 1);
-}
-
 static void *
 worker_main(void *arg)
 {
@@ -215,9 +199,13 @@ worker_main(void *arg)
 	while ((n = ring_wait(ring)) > 0) {
 		for (i = 0; i < n; i++) {
 			sl = ring_at(ring, i);
+			/*
+			 * The next one, which the engine's core wrote last:
+			 * the first read of each of its lines is a miss.
+			 */
 			if (i + 1 < n)
-				prefetch_conn(((const struct rpt_slot *)
-				    ring_at(ring, i + 1))->c);
+				big_warm(((const struct rpt_slot *)ring_at(ring,
+				    i + 1))->c, sizeof(struct conn));
 			format_conn(r, sl->c, sl->why);
 			conn_free_members(sl->c);
 		}
@@ -398,8 +386,8 @@ j_ep(struct sbuf *b, const struct conn *c, int side)
  * its key, the quotes and colon, and SB_TS_MAX, SB_ADDR_MAX + SB_U64_MAX
  * or SB_NAME_MAX bytes.
  */
-#define J_TIME_AT(b, o, key, ns)	j_time_at((b), SB_AT((o), "\"" key "\":"), \
-					    (ns))
+#define J_TIME_AT(b, o, key, ns)					\
+	j_time_at((b), SB_AT((o), "\"" key "\":"), (ns))
 
 SB_INLINE char *
 j_time_at(struct sbuf *b, char *o, int64_t ns)
@@ -1489,9 +1477,9 @@ sorted(const void *v, size_t n, size_t sz, int (*cmp)(const void *,
 /*
  * The TIME_WAIT keys the summary shows: the TW_SHOW first in cmp_tw()
  * order and every key that warned, sorted; *m is how many, *keys (when
- * keys is not NULL) how many keys there are; NULL when there is none.  A selection, not a sort
- * of every key: a long capture has one key per client host.  Freed
- * records (total 0) are not keys.
+ * keys is not NULL) how many keys there are; NULL when there is none.
+ * A selection, not a sort of every key: a long capture has one key per
+ * client host.  Freed records (total 0) are not keys.
  */
 static struct det_tw_stat *
 tw_shown(const struct det_tw_stat *v, size_t n, size_t *m, size_t *keys)

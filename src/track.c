@@ -787,8 +787,9 @@ apply_events(struct trk *t, struct conn *c, int side,
 		case FSM_EV_RCV_FIN:
 			if (ev->fin_retransmit)
 				t->st.anomaly[TRK_AN_FIN_RETRANSMIT]++;
-			if (r->state == FSM_ST_TIME_WAIT && ev->fin_retransmit) {
-				/* RFC 9293 3.10.7.4: restart the 2*MSL timer. */
+			if (r->state == FSM_ST_TIME_WAIT &&
+			    ev->fin_retransmit) {
+				/* RFC 9293 3.10.7.4: restart 2*MSL. */
 				r->tw_deadline = now + 2 * t->cfg->msl_ns;
 				tl_append(t, c, TL_TW);
 				continue;
@@ -1226,13 +1227,8 @@ trk_trim(struct trk *t)
 static void
 prefetch_next(const struct conn *c)
 {
-	const char *p = (const char *)c->tl_next;
-	size_t off;
-
-	if (p == NULL)
-		return;
-	for (off = 0; off < sizeof(*c); off += 64)
-		__builtin_prefetch(p + off);
+	if (c->tl_next != NULL)
+		big_warm(c->tl_next, sizeof(*c));
 }
 
 /* The first deadline of every timer list, the heap and the tombstones. */
