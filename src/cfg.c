@@ -19,7 +19,7 @@ cfg_init(struct sf_config *cfg)
 	 */
 	cfg->syn_timeout_ns = 130 * CONN_NS;
 	cfg->close_wait_ns = 1 * CONN_NS;
-	cfg->linger_ns = 5 * CONN_NS;		/* closed, absorbing stragglers */
+	cfg->linger_ns = 5 * CONN_NS;		/* closed: absorbs stragglers */
 	cfg->max_events = 64;
 	cfg->port_lo = 32768;			/* Linux ip_local_port_range */
 	cfg->port_hi = 60999;

@@ -33,7 +33,7 @@ struct conn_state_rec {
 	uint32_t	pkt;		/* packet - first_pkt + 1; 0 = timer */
 	uint8_t		state;		/* enum fsm_state */
 	uint8_t		flags;		/* flags of the segment, DEC_TH_* */
-	uint8_t		from_peer;	/* 1 if the segment came from the peer */
+	uint8_t		from_peer;	/* 1: the segment came from the peer */
 	uint8_t		inferred;	/* 1 if deduced, not seen directly */
 };
 
@@ -66,7 +66,7 @@ struct conn_rst {
 	uint8_t		answers;	/* flags of the segment it answered */
 	bool		has_ack;	/* the RST carried ACK */
 	bool		unread;		/* peer data not acknowledged */
-	int64_t		since;		/* ns since TIME_WAIT/FIN_WAIT_2 entry */
+	int64_t		since;		/* ns in TIME_WAIT/FIN_WAIT_2 so far */
 	uint32_t	seq;
 	uint32_t	unread_bytes;
 };
@@ -150,13 +150,13 @@ struct conn_ep {
 	 * The next two saturate at UINT32_MAX: they are only ever reported
 	 * as a 32-bit count of unread bytes.
 	 */
-	uint32_t	data_after_fin;	/* payload bytes from peer after our FIN */
+	uint32_t	data_after_fin;	/* peer's payload bytes after our FIN */
 	uint32_t	unanswered;	/* payload sent since the peer's last */
 	uint32_t	nstates;
 	uint32_t	cap_states;
 	uint64_t	pkts;
 	uint64_t	ip_bytes;
-	uint64_t	payload;	/* payload bytes sent (from IP length) */
+	uint64_t	payload;	/* payload bytes sent (IP lengths) */
 	int64_t		t_syn;		/* its first SYN/SYN-ACK */
 	int64_t		t_fin;		/* its first FIN */
 	int64_t		t_fin_ack;	/* ACK covering its FIN */

@@ -38,7 +38,7 @@
  */
 enum dec_res {
 	DEC_OK = 0,
-	DEC_NOT_IP,		/* link payload is not IPv4/IPv6 (ARP, LLDP...) */
+	DEC_NOT_IP,		/* link payload not IPv4/IPv6 (ARP...) */
 	DEC_NOT_TCP,		/* IP, but not TCP (UDP, ICMP, ...) */
 	DEC_UNSUPPORTED_LINK,	/* the capture's link type is not decoded */
 	DEC_TRUNC_LINK,		/* frame shorter than its link header */
@@ -50,7 +50,7 @@ enum dec_res {
 	DEC_BAD_IP6_EXT,	/* IPv6 extension chain malformed or too long */
 	DEC_FRAGMENT,		/* non-first fragment: no TCP header in it */
 	DEC_FRAG_SPLIT_TCP,	/* first fragment too short for a TCP header */
-	DEC_BAD_TCP_OFF,	/* TCP data offset < 5 or beyond the IP payload */
+	DEC_BAD_TCP_OFF,	/* TCP data offset < 5 or past IP payload */
 	DEC_BAD_TUNNEL,		/* encapsulation header malformed */
 	DEC_TUNNEL_DEPTH,	/* encapsulations nested too deep */
 	DEC_TRUNC_TUNNEL,	/* encapsulation header cut by snaplen */
@@ -106,7 +106,7 @@ struct dec_seg {
 	uint16_t	sport;
 	uint16_t	dport;
 	uint16_t	win;		/* raw window field, unscaled */
-	uint16_t	vlan;		/* innermost 802.1Q VLAN id, 0 if none */
+	uint16_t	vlan;		/* innermost 802.1Q VLAN id, 0: none */
 	uint16_t	ip_id;		/* IPv4 identification, 0 for IPv6 */
 	uint16_t	tcp_sum;	/* TCP checksum field, as captured */
 	uint8_t		af;		/* 4 or 6 */
@@ -163,6 +163,7 @@ const char	*dec_addr_str(uint8_t af, const uint8_t *addr, char *buf,
  * view prints it: time, endpoints, flags, seq, ack, length, options.
  * Returns the length written (snprintf semantics).
  */
-int		dec_format_seg(const struct dec_seg *seg, char *buf, size_t len);
+int		dec_format_seg(const struct dec_seg *seg, char *buf,
+		    size_t len);
 
 #endif /* SYNFIN_DECODE_H */

@@ -45,6 +45,7 @@ void			 dup_free(struct dup_table *d);
  * stays remembered, so a third copy is measured against it too.  False
  * otherwise, and seg is remembered.
  */
-bool			 dup_seen(struct dup_table *d, const struct dec_seg *seg);
+bool			 dup_seen(struct dup_table *d,
+			    const struct dec_seg *seg);
 
 #endif /* SYNFIN_DEDUP_H */

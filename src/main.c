@@ -117,7 +117,8 @@ help(void)
 "                       this long after its last segment before it is\n"
 "                       written (5; from 2*MSL on, TIME_WAIT is kept whole)\n"
 "  --close-wait SECS    report CLOSE_WAIT longer than this (1)\n"
-"  --max-flows N        cap on open connections; oldest idle evicted (0: none)\n"
+"  --max-flows N        cap on open connections; oldest idle evicted"
+    " (0: none)\n"
 "  --max-events N       cap on states and RSTs kept per endpoint (64)\n"
 "  --port-range LO-HI   ephemeral port range for TIME_WAIT pressure\n"
 "                       (32768-60999)\n"
@@ -126,7 +127,8 @@ help(void)
 "  --threads N          files: 2 reads and decodes in a thread of its own\n"
 "                       while the analysis runs (default), 1 does both in\n"
 "                       one thread; the output is the same\n"
-"  --keep-duplicates    analyse every copy of a segment that the capture holds\n"
+"  --keep-duplicates    analyse every copy of a segment that the capture"
+    " holds\n"
 "                       more than once (default: copies seen within 50 ms, or\n"
 "                       1 ms without an IPv4 ID, are counted and left out)\n"
 "  EXPRESSION           a pcap-filter(7) expression, as with tcpdump\n\n"
@@ -454,8 +456,8 @@ main(int argc, char **argv)
 		case OPT_PORT_RANGE:
 			if (sscanf(optarg, "%u-%u", &lo, &hi) != 2 || lo == 0 ||
 			    hi > 65535 || lo > hi) {
-				fprintf(stderr, "synfin: --port-range: expected "
-				    "LO-HI, e.g. 32768-60999\n");
+				fprintf(stderr, "synfin: --port-range: "
+				    "expected LO-HI, e.g. 32768-60999\n");
 				return cfg_done(&cfg, SF_EXIT_USAGE);
 			}
 			cfg.port_lo = lo;
@@ -608,9 +610,9 @@ main(int argc, char **argv)
 				status = SF_EXIT_INPUT;
 		}
 		if (rpt_spill_errno(rpt) != 0)
-			fprintf(stderr, "synfin: warning: the report's temporary "
-			    "file (in $TMPDIR, else /tmp) took no more: %s; the "
-			    "rest was written as it came, %s\n",
+			fprintf(stderr, "synfin: warning: the report's "
+			    "temporary file (in $TMPDIR, else /tmp) took no "
+			    "more: %s; the rest was written as it came, %s\n",
 			    strerror(rpt_spill_errno(rpt)),
 			    cfg.format == FMT_TEXT ?
 			    "the verdict counts after the connections" :

@@ -359,7 +359,8 @@ addr6_at(char *o, const uint8_t *a)
 				if (k > 12)
 					*--q = '.';
 			}
-			return sb_putn_at(o, q, (size_t)(tmp + sizeof(tmp) - q));
+			return sb_putn_at(o, q,
+			    (size_t)(tmp + sizeof(tmp) - q));
 		}
 		if (w[i] >= 0x1000)
 			*o++ = hex[w[i] >> 12];

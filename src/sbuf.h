@@ -80,7 +80,7 @@ sb_puts(struct sbuf *b, const char *s)
  * keep only the first n).
  */
 #define SB_U64_MAX	20	/* sb_u64_at(): 20 digits at most */
-#define SB_TS_MAX	34	/* sb_ts_at(): sign, 23 bytes copied whole, 10 */
+#define SB_TS_MAX	34	/* sb_ts_at(): sign, 23 copied whole, 10 */
 #define SB_ADDR_MAX	48	/* sb_addr_at(): 45 bytes of IPv6 text */
 #define SB_NAME_MAX	16	/* sb_name16_at() */
 

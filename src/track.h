@@ -72,7 +72,7 @@ struct trk_stats {
 	uint64_t	connections;
 	uint64_t	live;		/* connections held, tw_live included */
 	uint64_t	tw_live;	/* of them, compact TIME_WAIT records */
-	uint64_t	done_live;	/* of them, both ends CLOSED (--linger) */
+	uint64_t	done_live;	/* of them, both CLOSED (--linger) */
 	uint64_t	peak_open;	/* highest live - done_live */
 	uint64_t	ended[TRK_END_MAX];
 	uint64_t	syn_timeouts;	/* of ended idle: by --syn-timeout */

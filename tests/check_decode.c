@@ -1230,7 +1230,10 @@ START_TEST(test_teredo_any_port)
 	w_eth(&b, 0x0800);
 	ck_assert_int_eq(decode(T_EN10MB, &b, b.len, b.len, &seg), DEC_OK);
 	ck_assert_mem_eq(seg.dst, teredo_client, 16);
-	/* Not Teredo: other addresses, or a payload the packet does not fill. */
+	/*
+	 * Not Teredo: other addresses, or a payload the packet does not
+	 * fill.
+	 */
 	f_teredo_relay(&b, 1);
 	ck_assert_int_eq(decode(T_EN10MB, &b, b.len, b.len, &seg),
 	    DEC_NOT_TCP);

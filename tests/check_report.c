@@ -195,7 +195,8 @@ START_TEST(test_tw_ran_out)
 	/* Another connection 70 s later: the client's 4 s TIME_WAIT ends. */
 	open_conn(40001, 70 * S);
 	finish();
-	ck_assert_ptr_nonnull(strstr(close_line(1), " TIME_WAIT 4000.000 ms; "));
+	ck_assert_ptr_nonnull(strstr(close_line(1),
+	    " TIME_WAIT 4000.000 ms; "));
 	ck_assert_ptr_null(strstr(close_line(1), "still"));
 }
 END_TEST

@@ -228,7 +228,7 @@ START_TEST(test_at_bounds)
 
 	memset(a6[0], 0xff, 16);			/* 39 bytes */
 	memset(a6[1], 0, 16);
-	memset(a6[1] + 10, 0xff, 6);			/* ::ffff:255.255.255.255 */
+	memset(a6[1] + 10, 0xff, 6);	/* ::ffff:255.255.255.255 */
 	memset(a6[2], 0, 16);
 	memset(a6[2] + 12, 0xff, 4);			/* ::255.255.255.255 */
 	memset(a6[3], 0x12, 16);
@@ -280,7 +280,8 @@ jstr_ref(char *o, const unsigned char *p)
 			memcpy(o, "\\t", 2);
 			o += 2;
 		} else if (*p < 0x20) {
-			o += sprintf(o, "\\u00%c%c", hex[*p >> 4], hex[*p & 15]);
+			o += sprintf(o, "\\u00%c%c", hex[*p >> 4],
+				    hex[*p & 15]);
 		} else {
 			*o++ = (char)*p;
 		}

@@ -854,7 +854,7 @@ START_TEST(test_tw_keys_forgotten)
 	c.af = 4;
 	c.ep[CONN_SERVER].addr[0] = 192;
 	c.ep[CONN_SERVER].port = 80;
-	for (i = 0; i < 5; i++) {		/* five sockets at once: peak 5 */
+	for (i = 0; i < 5; i++) {		/* five at once: peak 5 */
 		busy5[i] = c;
 		tw_once(&busy5[i], 1, false);
 	}
