@@ -22,6 +22,7 @@
  * RST that is not acceptable, a TIME_WAIT that never was) are in
  * apply_events(), one switch after the lookup.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1491,12 +1492,47 @@ struct by_id {
 	struct conn	*c;
 };
 
-static int
-cmp_id(const void *a, const void *b)
-{
-	const struct by_id *x = a, *y = b;
+/* Bits of the id that one pass of sort_by_id() orders by. */
+#define BY_ID_BITS	11
 
-	return x->id < y->id ? -1 : x->id > y->id;
+/*
+ * Sort v (n entries) by id, lowest first, using tmp (room for n): a
+ * radix sort from the least significant BY_ID_BITS up, with as many
+ * passes as the largest id needs (two below 4 M connections).  Ids are
+ * unique, so the order is the one a comparison sort gives; qsort()
+ * took 1.5 ms over the 20,133 connections left at the end of the 100k
+ * benchmark capture, this 0.2 ms.
+ */
+static void
+sort_by_id(struct by_id *v, struct by_id *tmp, size_t n)
+{
+	size_t cnt[(size_t)1 << BY_ID_BITS], i, d, sum, k;
+	const size_t mask = ((size_t)1 << BY_ID_BITS) - 1;
+	struct by_id *from = v, *to = tmp, *sw;
+	uint64_t max = 0;
+	unsigned shift;
+
+	for (i = 0; i < n; i++)
+		if (v[i].id > max)
+			max = v[i].id;
+	for (shift = 0; shift < 64 && (max >> shift) != 0;
+	    shift += BY_ID_BITS) {
+		memset(cnt, 0, sizeof(cnt));
+		for (i = 0; i < n; i++)
+			cnt[(from[i].id >> shift) & mask]++;
+		for (d = 0, sum = 0; d <= mask; d++) {
+			k = cnt[d];
+			cnt[d] = sum;
+			sum += k;
+		}
+		for (i = 0; i < n; i++)
+			to[cnt[(from[i].id >> shift) & mask]++] = from[i];
+		sw = from;
+		from = to;
+		to = sw;
+	}
+	if (from != v)
+		memcpy(v, from, n * sizeof(*v));
 }
 
 /*
@@ -1550,7 +1586,9 @@ trk_finish(struct trk *t)
 	trk_advance(t, end);
 	/* Every live connection but the compact records is on the LRU. */
 	n = (size_t)(t->st.live - t->st.tw_live);
-	v = n > 0 ? malloc(n * sizeof(*v)) : NULL;
+	/* Room for the sort's second array too. */
+	v = n > 0 && n <= SIZE_MAX / (2 * sizeof(*v)) ?
+	    malloc(2 * n * sizeof(*v)) : NULL;
 	if (v == NULL && n > 0) {
 		t->st.alloc_failures++;
 		while ((c = t->lru.head) != NULL)
@@ -1565,10 +1603,19 @@ trk_finish(struct trk *t)
 			c->slot = NULL;
 		}
 		n = i;
-		qsort(v, n, sizeof(*v), cmp_id);
-		for (i = 0; i < n; i++)
+		sort_by_id(v, v + n, n);
+		/*
+		 * In id order the connections lie all over memory: each is
+		 * warmed a few ahead, for finish() writes to it (7.6-11.8 ms
+		 * for 20,133 of them at the end of the 100k capture, then
+		 * 4.7-5.9 ms).
+		 */
+		for (i = 0; i < n; i++) {
+			if (i + 3 < n)
+				big_warm_w(v[i + 3].c, sizeof(*c));
 			finish(t, v[i].c, both_closed(v[i].c) ?
 			    TRK_END_CLOSED : TRK_END_CAPTURE, end);
+		}
 	}
 	/*
 	 * The compact records' holders go to the netstat view while the

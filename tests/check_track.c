@@ -190,6 +190,50 @@ START_TEST(test_tw_expires)
 }
 END_TEST
 
+/* Ids in the order the sink got them. */
+#define ORDER_N	5000
+static uint64_t order[ORDER_N];
+static int norder;
+
+static void
+on_conn_order(void *arg, const struct conn *c, enum trk_end why)
+{
+	(void)arg;
+	(void)why;
+	if (norder < ORDER_N)
+		order[norder++] = c->id;
+}
+
+/*
+ * The connections left at the end are written in id order, whatever
+ * order their last segments came in: here the reverse (the LRU's), and
+ * enough of them that the radix sort makes two passes (ids past 2^11).
+ */
+START_TEST(test_finish_in_id_order)
+{
+	struct trk_sink sink;
+	int i;
+
+	trk_free(trk);
+	memset(&sink, 0, sizeof(sink));
+	sink.conn = on_conn_order;
+	trk = trk_new(&cfg, agg, &sink);
+	norder = 0;
+	for (i = 0; i < ORDER_N; i++)
+		seg_on((uint16_t)(10000 + i), 1, (int64_t)i * MS, DEC_TH_SYN,
+		    100, 0, 0);
+	for (i = ORDER_N - 1; i >= 0; i--)
+		seg_on((uint16_t)(10000 + i), 0,
+		    (int64_t)(2 * ORDER_N - i) * MS, DEC_TH_SYN | A, 5000,
+		    101, 0);
+	ck_assert_int_eq(norder, 0);
+	trk_finish(trk);
+	ck_assert_int_eq(norder, ORDER_N);
+	for (i = 0; i < ORDER_N; i++)
+		ck_assert_uint_eq(order[i], (uint64_t)i + 1);
+}
+END_TEST
+
 /* The TIME_WAIT counts and netstat view after trk_finish(). */
 static uint32_t
 host_tw(int last_octet)
@@ -952,6 +996,7 @@ make_suite_track(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_normal_close);
 	tcase_add_test(tc, test_tw_expires);
+	tcase_add_test(tc, test_finish_in_id_order);
 	tcase_add_test(tc, test_tw_written_when_quiet);
 	tcase_add_test(tc, test_tw_record_netstat);
 	tcase_add_test(tc, test_tw_record_foreach);
