@@ -1608,7 +1608,7 @@ trk_finish(struct trk *t)
 		 * In id order the connections lie all over memory: each is
 		 * warmed a few ahead, for finish() writes to it (7.6-11.8 ms
 		 * for 20,133 of them at the end of the 100k capture, then
-		 * 4.7-5.9 ms).
+		 * 4.4-5.1 ms).
 		 */
 		for (i = 0; i < n; i++) {
 			if (i + 3 < n)
