@@ -3,7 +3,8 @@
  *
  * Key design: one hash lookup per segment, then the segment is applied to
  * both endpoints through the transition table (fsm.c).  Every live
- * connection sits on an LRU list (idle timeout, --max-flows eviction);
+ * connection sits on an LRU list (idle timeout, --max-flows eviction),
+ * kept in order only once its order can matter (see lru_lazy);
  * a connection with an endpoint in TIME_WAIT also sits on a FIFO ordered
  * by its 2*MSL deadline, and one whose endpoints are both CLOSED lingers
  * on a third FIFO for a few seconds to absorb late segments.  Timers run
@@ -105,6 +106,21 @@ struct trk {
 	int64_t		min_wait;
 	bool		zeek;
 	struct clist	lru;
+	/*
+	 * Whether the LRU is left in the order connections came instead of
+	 * the order of their latest segments.  Moving a connection to the
+	 * tail at each segment writes two neighbours' links, connections
+	 * anywhere in memory (about 5 % of the engine's time); yet only the
+	 * idle timeout reads that order (with --max-flows, eviction too,
+	 * and then the list is kept in order from the start).  No
+	 * connection can be idle for --idle-timeout before lru_until, the
+	 * earliest segment's time plus it, so until then the list is left
+	 * as it is; at lru_until it is sorted on last_pkt, the order the
+	 * moves would have given it (lru_order()), and kept in order from
+	 * then on.  trk_foreach() sorts it too.
+	 */
+	bool		lru_lazy;
+	int64_t		lru_until;
 	struct clist	tl[TL_MAX];	/* TL_TW, TL_DONE, TL_QUIET, TL_SYN */
 };
 
@@ -162,6 +178,147 @@ lru_append(struct trk *t, struct conn *c)
 		l->head = c;
 	l->tail = c;
 	due_by(t, c->last_seen + t->cfg->idle_ns);
+}
+
+/*
+ * Sort the LRU on last_pkt in place, keeping the order of equal ones: a
+ * merge sort of the list, runs of k, 2k, 4k ... (no memory).  For short
+ * lists, and for long ones when lru_order() cannot have its array.
+ */
+static void
+lru_merge_sort(struct trk *t)
+{
+	struct conn *head = t->lru.head, *tail, *p, *q, *e;
+	size_t k, np, nq, runs;
+
+	if (head == NULL)
+		return;
+	for (k = 1;; k *= 2) {
+		p = head;
+		head = tail = NULL;
+		runs = 0;
+		while (p != NULL) {
+			runs++;
+			q = p;
+			for (np = 0; np < k && q != NULL; np++)
+				q = q->lru_next;
+			nq = k;
+			while (np > 0 || (nq > 0 && q != NULL)) {
+				if (np > 0 && (nq == 0 || q == NULL ||
+				    p->last_pkt <= q->last_pkt)) {
+					e = p;
+					p = p->lru_next;
+					np--;
+				} else {
+					e = q;
+					q = q->lru_next;
+					nq--;
+				}
+				if (tail != NULL)
+					tail->lru_next = e;
+				else
+					head = e;
+				e->lru_prev = tail;
+				tail = e;
+			}
+			p = q;
+		}
+		tail->lru_next = NULL;
+		if (runs <= 1)
+			break;
+	}
+	t->lru.head = head;
+	t->lru.tail = tail;
+}
+
+/* A connection and its key for sort_by_id(), sorted without touching it. */
+struct by_id {
+	uint64_t	id;
+	struct conn	*c;
+};
+
+/* Bits of the id that one pass of sort_by_id() orders by. */
+#define BY_ID_BITS	11
+
+/*
+ * Sort v (n entries) by id, lowest first, using tmp (room for n): a
+ * radix sort from the least significant BY_ID_BITS up, with as many
+ * passes as the largest id needs (two below 4 M), which keeps the order
+ * of equal ids.  It sorts connections by id at the end of the capture
+ * (qsort() took 1.5 ms over the 20,133 left at the end of the 100k
+ * benchmark capture, this 0.2 ms) and by last_pkt in lru_order().
+ */
+static void
+sort_by_id(struct by_id *v, struct by_id *tmp, size_t n)
+{
+	size_t cnt[(size_t)1 << BY_ID_BITS], i, d, sum, k;
+	const size_t mask = ((size_t)1 << BY_ID_BITS) - 1;
+	struct by_id *from = v, *to = tmp, *sw;
+	uint64_t max = 0;
+	unsigned shift;
+
+	for (i = 0; i < n; i++)
+		if (v[i].id > max)
+			max = v[i].id;
+	for (shift = 0; shift < 64 && (max >> shift) != 0;
+	    shift += BY_ID_BITS) {
+		memset(cnt, 0, sizeof(cnt));
+		for (i = 0; i < n; i++)
+			cnt[(from[i].id >> shift) & mask]++;
+		for (d = 0, sum = 0; d <= mask; d++) {
+			k = cnt[d];
+			cnt[d] = sum;
+			sum += k;
+		}
+		for (i = 0; i < n; i++)
+			to[cnt[(from[i].id >> shift) & mask]++] = from[i];
+		sw = from;
+		from = to;
+		to = sw;
+	}
+	if (from != v)
+		memcpy(v, from, n * sizeof(*v));
+}
+
+/* Below this many connections the LRU is sorted as a list. */
+#define LRU_SORT_ARRAY	64
+
+/*
+ * Put the LRU in the order of the connections' latest segments, the
+ * order that the moves lru_lazy leaves out would have given it: a radix
+ * sort of an array of them, whose order the list then takes.
+ */
+static void
+lru_order(struct trk *t)
+{
+	struct by_id *v;
+	struct conn *c, *prev = NULL;
+	size_t n = 0, i;
+
+	for (c = t->lru.head; c != NULL; c = c->lru_next)
+		n++;
+	if (n < LRU_SORT_ARRAY ||
+	    n > SIZE_MAX / (2 * sizeof(*v)) ||
+	    (v = malloc(2 * n * sizeof(*v))) == NULL) {
+		lru_merge_sort(t);
+		return;
+	}
+	for (i = 0, c = t->lru.head; c != NULL; c = c->lru_next, i++) {
+		v[i].id = c->last_pkt;
+		v[i].c = c;
+	}
+	sort_by_id(v, v + n, n);
+	for (i = 0; i < n; i++) {
+		c = v[i].c;
+		c->lru_prev = prev;
+		if (prev != NULL)
+			prev->lru_next = c;
+		prev = c;
+	}
+	prev->lru_next = NULL;
+	t->lru.head = v[0].c;
+	t->lru.tail = prev;
+	free(v);
 }
 
 static int64_t	tl_due(const struct trk *, const struct conn *, int);
@@ -439,7 +596,7 @@ conn_create(struct trk *t, struct flow_slot *slot, int64_t now,
 	}
 	c->id = ++t->next_id;
 	c->first_seen = c->last_seen = now;
-	c->first_pkt = pkt;
+	c->first_pkt = c->last_pkt = pkt;
 	c->slot = slot;
 	c->incarnation = slot->incarnations + 1;
 	c->previous_id = slot->last_id;
@@ -902,8 +1059,11 @@ apply(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
 {
 	struct conn_ep *s = &c->ep[side];
 
-	lru_unlink(t, c);
-	lru_append(t, c);
+	c->last_pkt = pkt;
+	if (!t->lru_lazy) {
+		lru_unlink(t, c);
+		lru_append(t, c);
+	}
 	if (c->tl_which == TL_QUIET || c->tl_which == TL_SYN)
 		tl_unlink(t, c);
 	/*
@@ -1246,9 +1406,13 @@ next_due(const struct trk *t)
 			due = d;
 	if (t->nheap > 0 && (d = t->heap[0].due) < due)
 		due = d;
-	if ((c = t->lru.head) != NULL &&
-	    (d = c->last_seen + t->cfg->idle_ns) < due)
+	if (t->lru_lazy) {
+		if (t->lru_until < due)
+			due = t->lru_until;
+	} else if ((c = t->lru.head) != NULL &&
+	    (d = c->last_seen + t->cfg->idle_ns) < due) {
 		due = d;
+	}
 	return due;
 }
 
@@ -1295,6 +1459,10 @@ trk_advance(struct trk *t, int64_t now)
 		finish(t, c, TRK_END_IDLE, c->t_end);
 	}
 	tw_expire(t, now);
+	if (t->lru_lazy && now >= t->lru_until) {
+		lru_order(t);
+		t->lru_lazy = false;
+	}
 	while ((c = t->lru.head) != NULL &&
 	    c->last_seen + t->cfg->idle_ns <= now) {
 		if (both_closed(c))
@@ -1329,6 +1497,8 @@ trk_new(const struct sf_config *cfg, struct det_agg *agg,
 	if (cfg->syn_timeout_ns > 0 && cfg->syn_timeout_ns < t->min_wait)
 		t->min_wait = cfg->syn_timeout_ns;
 	t->due = INT64_MIN;
+	t->lru_lazy = cfg->max_flows == 0;
+	t->lru_until = INT64_MAX;
 	if (sink != NULL)
 		t->sink = *sink;
 	if ((t->ft = flow_new(4096)) == NULL ||
@@ -1384,14 +1554,15 @@ trk_prefetch(struct trk *t, uint32_t hash, int stage)
 	}
 	if (stage == 3) {
 		/*
-		 * The neighbours on the LRU and the timer list, which the
-		 * segment's relinking writes: two cache misses a segment
-		 * otherwise (the connection itself came in at stage 2).
+		 * The neighbours on the LRU (once it is kept in order) and
+		 * on the timer list, which the segment's relinking writes:
+		 * cache misses otherwise (the connection itself came in at
+		 * stage 2).
 		 */
 		if ((c = flow_peek(t->ft, hash)) != NULL) {
-			if (c->lru_prev != NULL)
+			if (!t->lru_lazy && c->lru_prev != NULL)
 				__builtin_prefetch(&c->lru_prev->lru_prev, 1);
-			if (c->lru_next != NULL)
+			if (!t->lru_lazy && c->lru_next != NULL)
 				__builtin_prefetch(&c->lru_next->lru_prev, 1);
 			if (c->tl_prev != NULL)
 				__builtin_prefetch(&c->tl_prev->tl_prev, 1);
@@ -1422,6 +1593,10 @@ trk_segment_key(struct trk *t, const struct dec_seg *seg, uint64_t pkt,
 	t->st.segments++;
 	if (t->st.first_ts == 0 || now < t->st.first_ts)
 		t->st.first_ts = now;
+	if (t->lru_lazy && now < t->lru_until - t->cfg->idle_ns) {
+		t->lru_until = now + t->cfg->idle_ns;
+		due_by(t, t->lru_until);
+	}
 	if (now > t->st.last_ts)
 		t->st.last_ts = now;
 	trk_advance(t, now);
@@ -1486,54 +1661,6 @@ trk_segment_key(struct trk *t, const struct dec_seg *seg, uint64_t pkt,
 	apply(t, c, side, seg, pkt);
 }
 
-/* A connection left at the end, sorted by id without touching it. */
-struct by_id {
-	uint64_t	id;
-	struct conn	*c;
-};
-
-/* Bits of the id that one pass of sort_by_id() orders by. */
-#define BY_ID_BITS	11
-
-/*
- * Sort v (n entries) by id, lowest first, using tmp (room for n): a
- * radix sort from the least significant BY_ID_BITS up, with as many
- * passes as the largest id needs (two below 4 M connections).  Ids are
- * unique, so the order is the one a comparison sort gives; qsort()
- * took 1.5 ms over the 20,133 connections left at the end of the 100k
- * benchmark capture, this 0.2 ms.
- */
-static void
-sort_by_id(struct by_id *v, struct by_id *tmp, size_t n)
-{
-	size_t cnt[(size_t)1 << BY_ID_BITS], i, d, sum, k;
-	const size_t mask = ((size_t)1 << BY_ID_BITS) - 1;
-	struct by_id *from = v, *to = tmp, *sw;
-	uint64_t max = 0;
-	unsigned shift;
-
-	for (i = 0; i < n; i++)
-		if (v[i].id > max)
-			max = v[i].id;
-	for (shift = 0; shift < 64 && (max >> shift) != 0;
-	    shift += BY_ID_BITS) {
-		memset(cnt, 0, sizeof(cnt));
-		for (i = 0; i < n; i++)
-			cnt[(from[i].id >> shift) & mask]++;
-		for (d = 0, sum = 0; d <= mask; d++) {
-			k = cnt[d];
-			cnt[d] = sum;
-			sum += k;
-		}
-		for (i = 0; i < n; i++)
-			to[cnt[(from[i].id >> shift) & mask]++] = from[i];
-		sw = from;
-		from = to;
-		to = sw;
-	}
-	if (from != v)
-		memcpy(v, from, n * sizeof(*v));
-}
 
 /*
  * The records left at the end: each holder was still in TIME_WAIT (for
@@ -1591,6 +1718,8 @@ trk_finish(struct trk *t)
 	    malloc(2 * n * sizeof(*v)) : NULL;
 	if (v == NULL && n > 0) {
 		t->st.alloc_failures++;
+		if (t->lru_lazy)
+			lru_order(t);
 		while ((c = t->lru.head) != NULL)
 			finish(t, c, both_closed(c) ? TRK_END_CLOSED :
 			    TRK_END_CAPTURE, end);
@@ -1640,6 +1769,8 @@ trk_foreach(struct trk *t, void (*fn)(void *, const struct conn *),
 	size_t i;
 	int s;
 
+	if (t->lru_lazy)
+		lru_order(t);
 	for (c = t->lru.head; c != NULL; c = c->lru_next)
 		fn(arg, c);
 	for (i = 0; tw != NULL && i < t->nheap; i++) {

@@ -196,20 +196,26 @@ static uint64_t order[ORDER_N];
 static int norder;
 
 static void
-on_conn_order(void *arg, const struct conn *c, enum trk_end why)
+visit_order(void *arg, const struct conn *c)
 {
 	(void)arg;
-	(void)why;
 	if (norder < ORDER_N)
 		order[norder++] = c->id;
 }
 
+static void
+on_conn_order(void *arg, const struct conn *c, enum trk_end why)
+{
+	(void)why;
+	visit_order(arg, c);
+}
+
 /*
- * The connections left at the end are written in id order, whatever
- * order their last segments came in: here the reverse (the LRU's), and
- * enough of them that the radix sort makes two passes (ids past 2^11).
+ * n connections (ids 1..n) opened in that order, each then answered in
+ * the reverse order: the order of their latest segments is n..1.
  */
-START_TEST(test_finish_in_id_order)
+static void
+open_then_answer_reversed(int n)
 {
 	struct trk_sink sink;
 	int i;
@@ -219,18 +225,68 @@ START_TEST(test_finish_in_id_order)
 	sink.conn = on_conn_order;
 	trk = trk_new(&cfg, agg, &sink);
 	norder = 0;
-	for (i = 0; i < ORDER_N; i++)
+	for (i = 0; i < n; i++)
 		seg_on((uint16_t)(10000 + i), 1, (int64_t)i * MS, DEC_TH_SYN,
 		    100, 0, 0);
-	for (i = ORDER_N - 1; i >= 0; i--)
+	for (i = n - 1; i >= 0; i--)
 		seg_on((uint16_t)(10000 + i), 0,
-		    (int64_t)(2 * ORDER_N - i) * MS, DEC_TH_SYN | A, 5000,
-		    101, 0);
+		    (int64_t)(2 * n - i) * MS, DEC_TH_SYN | A, 5000, 101, 0);
+}
+
+/*
+ * The connections left at the end are written in id order, whatever
+ * order their last segments came in: here the reverse (the LRU's), and
+ * enough of them that the radix sort makes two passes (ids past 2^11).
+ */
+START_TEST(test_finish_in_id_order)
+{
+	int i;
+
+	open_then_answer_reversed(ORDER_N);
 	ck_assert_int_eq(norder, 0);
 	trk_finish(trk);
 	ck_assert_int_eq(norder, ORDER_N);
 	for (i = 0; i < ORDER_N; i++)
 		ck_assert_uint_eq(order[i], (uint64_t)i + 1);
+}
+END_TEST
+
+/*
+ * Connections that time out idle at once are written in the order of
+ * their latest segments (the LRU's), though the engine keeps that order
+ * only from the first moment one could be idle on: a few connections
+ * (sorted as a list) and many (sorted as an array).
+ */
+START_TEST(test_idle_in_segment_order)
+{
+	int n = _i == 0 ? 3 : ORDER_N, i;
+
+	cfg.syn_timeout_ns = 0;
+	cfg.idle_ns = 100 * S;
+	open_then_answer_reversed(n);
+	trk_advance(trk, SB_T0 + 99 * S);
+	ck_assert_int_eq(norder, 0);
+	trk_advance(trk, SB_T0 + 200 * S);
+	ck_assert_int_eq(norder, n);
+	for (i = 0; i < n; i++)
+		ck_assert_uint_eq(order[i], (uint64_t)(n - i));
+	trk_finish(trk);
+}
+END_TEST
+
+/* trk_foreach() visits the live connections in the LRU's order too. */
+START_TEST(test_foreach_in_segment_order)
+{
+	int n = _i == 0 ? 3 : ORDER_N, i;
+
+	open_then_answer_reversed(n);
+	trk_foreach(trk, visit_order, NULL, NULL);
+	ck_assert_int_eq(norder, n);
+	for (i = 0; i < n; i++)
+		ck_assert_uint_eq(order[i], (uint64_t)(n - i));
+	norder = 0;
+	trk_finish(trk);
+	ck_assert_int_eq(norder, n);
 }
 END_TEST
 
@@ -997,6 +1053,8 @@ make_suite_track(void)
 	tcase_add_test(tc, test_normal_close);
 	tcase_add_test(tc, test_tw_expires);
 	tcase_add_test(tc, test_finish_in_id_order);
+	tcase_add_loop_test(tc, test_idle_in_segment_order, 0, 2);
+	tcase_add_loop_test(tc, test_foreach_in_segment_order, 0, 2);
 	tcase_add_test(tc, test_tw_written_when_quiet);
 	tcase_add_test(tc, test_tw_record_netstat);
 	tcase_add_test(tc, test_tw_record_foreach);
