@@ -15,7 +15,7 @@
  * Linux, a connection's life often well under a second), so a connection
  * whose endpoints are all in TIME_WAIT or CLOSED and that has been quiet
  * for the linger time is written then, and its tuple kept by a compact
- * record (struct trk_tw, 88 bytes against 728) until TIME_WAIT ends:
+ * record (struct trk_tw, 88 bytes against 744) until TIME_WAIT ends:
  * enough for the 2*MSL check of a new SYN, the TIME_WAIT counts and the
  * netstat views.  The records sit in a min-heap on their deadlines.
  *
