@@ -286,7 +286,9 @@ sort_by_id(struct by_id *v, struct by_id *tmp, size_t n)
 /*
  * Put the LRU in the order of the connections' latest segments, the
  * order that the moves lru_lazy leaves out would have given it: a radix
- * sort of an array of them, whose order the list then takes.
+ * sort of an array of them, whose order the list then takes, or below
+ * LRU_SORT_ARRAY connections or without the array's memory the list's
+ * own merge sort.
  */
 static void
 lru_order(struct trk *t)
@@ -1660,7 +1662,6 @@ trk_segment_key(struct trk *t, const struct dec_seg *seg, uint64_t pkt,
 	side = dir == c->client_kside ? CONN_CLIENT : CONN_SERVER;
 	apply(t, c, side, seg, pkt);
 }
-
 
 /*
  * The records left at the end: each holder was still in TIME_WAIT (for
