@@ -111,13 +111,13 @@ struct trk {
 	 * the order of their latest segments.  Moving a connection to the
 	 * tail at each segment writes two neighbours' links, connections
 	 * anywhere in memory (about 5 % of the engine's time); yet only the
-	 * idle timeout reads that order (with --max-flows, eviction too,
-	 * and then the list is kept in order from the start).  No
+	 * idle timeout and --max-flows eviction read that order.  No
 	 * connection can be idle for --idle-timeout before lru_until, the
-	 * earliest segment's time plus it, so until then the list is left
-	 * as it is; at lru_until it is sorted on last_pkt, the order the
-	 * moves would have given it (lru_order()), and kept in order from
-	 * then on.  trk_foreach() sorts it too.
+	 * earliest segment's time plus it (INT64_MAX before the first
+	 * segment), so until then, or until the first eviction, the list is
+	 * left as it is; then it is sorted on last_pkt, the order the moves
+	 * would have given it, and kept in order from then on
+	 * (lru_keep_order()).  trk_foreach() sorts it too.
 	 */
 	bool		lru_lazy;
 	int64_t		lru_until;
@@ -321,6 +321,16 @@ lru_order(struct trk *t)
 	t->lru.head = v[0].c;
 	t->lru.tail = prev;
 	free(v);
+}
+
+/* The LRU in order from now on: its order is about to be read. */
+static void
+lru_keep_order(struct trk *t)
+{
+	if (t->lru_lazy) {
+		lru_order(t);
+		t->lru_lazy = false;
+	}
 }
 
 static int64_t	tl_due(const struct trk *, const struct conn *, int);
@@ -575,14 +585,16 @@ static struct conn *
 conn_create(struct trk *t, struct flow_slot *slot, int64_t now,
     uint64_t pkt, const struct conn *keep)
 {
-	struct conn *c, *victim;
+	struct conn *c, *victim = NULL;
 
-	victim = t->lru.head;
-	if (victim != NULL && victim == keep)
-		victim = victim->lru_next;
 	if (t->cfg->max_flows != 0 &&
-	    t->st.live - t->st.tw_live >= t->cfg->max_flows &&
-	    victim != NULL) {
+	    t->st.live - t->st.tw_live >= t->cfg->max_flows) {
+		lru_keep_order(t);
+		victim = t->lru.head;
+		if (victim != NULL && victim == keep)
+			victim = victim->lru_next;
+	}
+	if (victim != NULL) {
 		struct conn_finding f;
 
 		memset(&f, 0, sizeof(f));
@@ -1461,10 +1473,8 @@ trk_advance(struct trk *t, int64_t now)
 		finish(t, c, TRK_END_IDLE, c->t_end);
 	}
 	tw_expire(t, now);
-	if (t->lru_lazy && now >= t->lru_until) {
-		lru_order(t);
-		t->lru_lazy = false;
-	}
+	if (now >= t->lru_until)
+		lru_keep_order(t);
 	while ((c = t->lru.head) != NULL &&
 	    c->last_seen + t->cfg->idle_ns <= now) {
 		if (both_closed(c))
@@ -1499,7 +1509,7 @@ trk_new(const struct sf_config *cfg, struct det_agg *agg,
 	if (cfg->syn_timeout_ns > 0 && cfg->syn_timeout_ns < t->min_wait)
 		t->min_wait = cfg->syn_timeout_ns;
 	t->due = INT64_MIN;
-	t->lru_lazy = cfg->max_flows == 0;
+	t->lru_lazy = true;
 	t->lru_until = INT64_MAX;
 	if (sink != NULL)
 		t->sink = *sink;
@@ -1719,8 +1729,7 @@ trk_finish(struct trk *t)
 	    malloc(2 * n * sizeof(*v)) : NULL;
 	if (v == NULL && n > 0) {
 		t->st.alloc_failures++;
-		if (t->lru_lazy)
-			lru_order(t);
+		lru_keep_order(t);
 		while ((c = t->lru.head) != NULL)
 			finish(t, c, both_closed(c) ? TRK_END_CLOSED :
 			    TRK_END_CAPTURE, end);

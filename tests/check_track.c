@@ -1043,6 +1043,25 @@ START_TEST(test_max_flows_evicts)
 }
 END_TEST
 
+/*
+ * --max-flows evicts the connection seen least recently, not the oldest:
+ * the second of three here, since the first had a segment after it.
+ */
+START_TEST(test_max_flows_evicts_least_recent)
+{
+	cfg.max_flows = 2;
+	seg_on(40001, 1, 0, DEC_TH_SYN, 100, 0, 0);		/* id 1 */
+	seg_on(40002, 1, 1 * MS, DEC_TH_SYN, 200, 0, 0);	/* id 2 */
+	seg_on(40001, 0, 2 * MS, DEC_TH_SYN | A, 5000, 101, 0);
+	ck_assert_int_eq(nseen, 0);
+	seg_on(40003, 1, 3 * MS, DEC_TH_SYN, 300, 0, 0);	/* id 3 */
+	ck_assert_int_eq(nseen, 1);
+	ck_assert_uint_eq(seen[0].id, 2);
+	ck_assert_int_eq(seen[0].why, TRK_END_EVICTED);
+	trk_finish(trk);
+}
+END_TEST
+
 Suite *
 make_suite_track(void)
 {
@@ -1091,6 +1110,7 @@ make_suite_track(void)
 	tcase_add_test(tc, test_simultaneous_close_tw_ends);
 	tcase_add_test(tc, test_tw_keys_forgotten);
 	tcase_add_test(tc, test_max_flows_evicts);
+	tcase_add_test(tc, test_max_flows_evicts_least_recent);
 	suite_add_tcase(s, tc);
 	return s;
 }
