@@ -628,7 +628,17 @@ read_piped(struct cap_reader *r, struct trk *t)
 		return false;
 	}
 	(void)pthread_setname_np(tid, "synfin-read");
-	while ((n = ring_wait(cp.ring)) > 0) {
+	for (;;) {
+		/*
+		 * Nothing read yet: the sink may format connections it held
+		 * back (report.c) before this thread sleeps.
+		 */
+		if ((n = ring_ready(cp.ring)) == 0) {
+			while (trk_idle(t) && (n = ring_ready(cp.ring)) == 0)
+				;
+			if (n == 0 && (n = ring_wait(cp.ring)) == 0)
+				break;
+		}
 		/* Give each batch back at once: the reader refills it. */
 		for (i = 0; i < n; i++) {
 			feed_batch(t, ring_at(cp.ring, 0));

@@ -47,8 +47,37 @@
 #define RPT_LIMIT	1024
 #define RPT_WAKE	64
 
+/*
+ * The engine's share (JSON).  On two CPUs the three threads cannot split
+ * evenly: the CPU that the formatting thread shares is the busy one, and
+ * the thread alone on the other waits for it, about a quarter of its
+ * time (doc/performance-history.md, twenty-first round).  So the engine
+ * holds up to RPT_HOLD finished connections back.  When it would wait
+ * for the reading thread, or when handing one over would wait for the
+ * formatting thread, it formats them itself into a chunk of text that
+ * takes one slot of the ring, and the formatting thread writes the chunk
+ * in its turn.  When it has no time for them, the oldest goes over as it
+ * is once RPT_HOLD wait.  Either way the text and its order are the
+ * same.  RPT_CHUNKS chunks at most, reused once written.
+ */
+#define RPT_HOLD	1024
+#define RPT_CHUNKS	32
+#define RPT_CHUNK_FULL	(1 << 16)	/* a chunk's text is handed over */
+#define RPT_IDLE_STEP	4	/* connections formatted per trk_idle() */
+
+struct rpt_chunk {
+	struct sbuf	b;
+	struct rpt_chunk *next;		/* on the free list */
+};
+
 struct rpt_slot {
 	struct conn	*c;		/* NULL, or to give back */
+	struct rpt_chunk *txt;		/* the engine's text, or NULL */
+	enum trk_end	why;
+};
+
+struct rpt_held {
+	struct conn	*c;
 	enum trk_end	why;
 };
 
@@ -69,9 +98,23 @@ struct rpt {
 	int		err;
 	bool		threaded;	/* format on a thread of its own */
 	struct rpt_worker *w;		/* started at the first connection */
+	/*
+	 * The engine's share (RPT_HOLD), the engine's thread's alone: the
+	 * connections held back, oldest at held[hfirst], after the text of
+	 * those it formatted into chunk.
+	 */
+	bool		hold;		/* hold connections back now */
+	size_t		hfirst;
+	size_t		nheld;
+	struct rpt_held	held[RPT_HOLD];
+	struct rpt_chunk *chunk;	/* being filled, or NULL */
+	struct rpt_chunk *cfree;	/* chunks free to fill */
+	size_t		nchunk;		/* chunks made */
 };
 
-static void	json_conn(struct rpt *, const struct conn *, enum trk_end);
+static void	json_conn(struct sbuf *, const struct conn *, enum trk_end);
+static void	chunk_put(struct rpt *, struct rpt_chunk *);
+static void	hold_stop(struct rpt *);
 static void	text_conn(struct rpt *, const struct conn *, enum trk_end);
 static void	live_findings(struct rpt *, const struct conn *);
 static void	live_flush(struct rpt *);
@@ -157,7 +200,7 @@ format_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 	case FMT_JSON:
 		if (r->cfg->live_verdicts)
 			live_findings(r, c);
-		json_conn(r, c, why);
+		json_conn(&r->b, c, why);
 		flush_if_big(r, r->out);
 		break;
 	case FMT_TEXT:
@@ -203,9 +246,17 @@ worker_main(void *arg)
 			 * The next one, which the engine's core wrote last:
 			 * the first read of each of its lines is a miss.
 			 */
-			if (i + 1 < n)
+			if (i + 1 < n && ((const struct rpt_slot *)ring_at(ring,
+			    i + 1))->c != NULL)
 				big_warm(((const struct rpt_slot *)ring_at(ring,
 				    i + 1))->c, sizeof(struct conn));
+			if (sl->txt != NULL) {
+				/* The engine's text, after what came before. */
+				if (sb_flush(&r->b, r->out) == -1 ||
+				    sb_flush(&sl->txt->b, r->out) == -1)
+					r->err = 1;
+				continue;
+			}
 			format_conn(r, sl->c, sl->why);
 			conn_free_members(sl->c);
 		}
@@ -249,12 +300,15 @@ worker_stop(struct rpt *r)
 
 	if (w == NULL)
 		return;
+	hold_stop(r);
 	ring_close(w->ring);
 	pthread_join(w->tid, NULL);
 	for (i = 0; i < ring_size(w->ring); i++) {
 		sl = ring_slot_at(w->ring, i);
 		if (sl->c != NULL)
 			trk_recycle(w->t, sl->c);
+		if (sl->txt != NULL)
+			chunk_put(r, sl->txt);
 	}
 	trk_trim(w->t);
 	ring_free(w->ring);
@@ -262,10 +316,22 @@ worker_stop(struct rpt *r)
 	r->w = NULL;
 }
 
-/* Give back every connection the thread has formatted since the last. */
 static void
-recycle_formatted(struct rpt_worker *w)
+chunk_put(struct rpt *r, struct rpt_chunk *k)
 {
+	k->b.len = 0;
+	k->next = r->cfree;
+	r->cfree = k;
+}
+
+/*
+ * Give back every connection the thread has formatted since the last,
+ * and every chunk it has written.
+ */
+static void
+recycle_formatted(struct rpt *r)
+{
+	struct rpt_worker *w = r->w;
 	struct rpt_slot *sl;
 	size_t done = ring_consumed(w->ring);
 
@@ -275,12 +341,123 @@ recycle_formatted(struct rpt_worker *w)
 			trk_recycle(w->t, sl->c);
 			sl->c = NULL;
 		}
+		if (sl->txt != NULL) {
+			chunk_put(r, sl->txt);
+			sl->txt = NULL;
+		}
 	}
+}
+
+/* Hand a connection, or a chunk of text, over to the thread. */
+static void
+push_slot(struct rpt *r, struct conn *c, struct rpt_chunk *txt,
+    enum trk_end why)
+{
+	struct rpt_slot *sl = ring_slot(r->w->ring);
+
+	/* This slot's last connection is among them: the ring gave it back. */
+	recycle_formatted(r);
+	sl->c = c;
+	sl->txt = txt;
+	sl->why = why;
+	ring_push(r->w->ring);
+}
+
+/* The text the engine formatted so far, before anything after it. */
+static void
+push_chunk(struct rpt *r)
+{
+	if (r->chunk != NULL && r->chunk->b.len > 0) {
+		push_slot(r, NULL, r->chunk, TRK_END_CLOSED);
+		r->chunk = NULL;
+	}
+}
+
+/* The oldest connection held back, as it is (after the text before it). */
+static void
+hand_oldest(struct rpt *r)
+{
+	const struct rpt_held *h = &r->held[r->hfirst];
+
+	push_chunk(r);
+	push_slot(r, h->c, NULL, h->why);
+	r->hfirst = (r->hfirst + 1) % RPT_HOLD;
+	r->nheld--;
+}
+
+/* Stop holding back: everything held goes over, in order. */
+static void
+hold_stop(struct rpt *r)
+{
+	if (r->w == NULL)
+		return;
+	push_chunk(r);
+	while (r->nheld > 0)
+		hand_oldest(r);
+	r->hold = false;
+}
+
+/*
+ * Format up to n of the connections held back, oldest first, into the
+ * chunk being filled, on the engine's thread; false when no chunk is free
+ * (every one waits in the ring to be written).
+ */
+static bool
+format_held(struct rpt *r, struct trk *t, size_t n)
+{
+	struct rpt_chunk *k;
+	const struct rpt_held *h;
+
+	if ((k = r->chunk) == NULL) {
+		recycle_formatted(r);
+		if ((k = r->cfree) != NULL)
+			r->cfree = k->next;
+		else if (r->nchunk < RPT_CHUNKS &&
+		    (k = calloc(1, sizeof(*k))) != NULL) {
+			sb_init(&k->b);
+			r->nchunk++;
+		} else
+			return false;
+		r->chunk = k;
+	}
+	for (; n > 0 && r->nheld > 0; n--) {
+		h = &r->held[r->hfirst];
+		json_conn(&k->b, h->c, h->why);
+		trk_release(t, h->c);
+		r->hfirst = (r->hfirst + 1) % RPT_HOLD;
+		r->nheld--;
+	}
+	/* A full ring would make it wait: then the chunk grows instead. */
+	if (k->b.len >= RPT_CHUNK_FULL && ring_room(r->w->ring) > 0)
+		push_chunk(r);
+	return true;
+}
+
+/*
+ * The engine would wait for segments: format RPT_IDLE_STEP of the
+ * connections held back.  True while some are left; when none is, the
+ * chunk goes over (the engine is about to sleep).
+ */
+static bool
+sink_idle(void *arg, struct trk *t)
+{
+	struct rpt *r = arg;
+
+	if (r->w == NULL)
+		return false;
+	if (r->nheld == 0 || !format_held(r, t, RPT_IDLE_STEP)) {
+		push_chunk(r);
+		return false;
+	}
+	if (r->nheld == 0)
+		push_chunk(r);
+	return r->nheld > 0;
 }
 
 void
 rpt_final_flush(struct rpt *r)
 {
+	hold_stop(r);
 	if (r->w != NULL)
 		ring_set_limit(r->w->ring, RPT_RING);
 }
@@ -289,7 +466,6 @@ static void
 sink_take(void *arg, struct trk *t, struct conn *c, enum trk_end why)
 {
 	struct rpt *r = arg;
-	struct rpt_slot *sl;
 
 	if (r->w == NULL && (!r->threaded || !worker_start(r, t))) {
 		/* No thread: format here and now. */
@@ -298,12 +474,21 @@ sink_take(void *arg, struct trk *t, struct conn *c, enum trk_end why)
 		trk_release(t, c);
 		return;
 	}
-	sl = ring_slot(r->w->ring);
-	/* This slot's last connection is among them: the ring gave it back. */
-	recycle_formatted(r->w);
-	sl->c = c;
-	sl->why = why;
-	ring_push(r->w->ring);
+	if (r->hold) {
+		/*
+		 * The oldest goes over as it is, unless the thread is so far
+		 * behind that handing it over would wait: then the engine
+		 * formats it rather than wait.
+		 */
+		if (r->nheld == RPT_HOLD &&
+		    (ring_room(r->w->ring) >= 2 || !format_held(r, t, 1)))
+			hand_oldest(r);
+		r->held[(r->hfirst + r->nheld) % RPT_HOLD].c = c;
+		r->held[(r->hfirst + r->nheld) % RPT_HOLD].why = why;
+		r->nheld++;
+		return;
+	}
+	push_slot(r, c, NULL, why);
 }
 
 struct rpt *
@@ -317,6 +502,7 @@ rpt_new(const struct sf_config *cfg, FILE *out)
 	r->out = out;
 	r->threaded = cfg->threads >= 2 && cfg->nfiles > 0 &&
 	    !cfg->live_verdicts && cfg->format != FMT_PACKETS;
+	r->hold = r->threaded && cfg->format == FMT_JSON;
 	sb_init(&r->b);
 	if (cfg->format == FMT_TEXT && !cfg->live_verdicts)
 		r->body = sb_spool();	/* NULL: write blocks straight out */
@@ -331,9 +517,19 @@ rpt_new(const struct sf_config *cfg, FILE *out)
 void
 rpt_free(struct rpt *r)
 {
+	struct rpt_chunk *k;
+
 	if (r == NULL)
 		return;
 	worker_stop(r);
+	if (r->chunk != NULL)
+		chunk_put(r, r->chunk);
+	while (r->cfree != NULL) {
+		k = r->cfree;
+		r->cfree = k->next;
+		sb_free(&k->b);
+		free(k);
+	}
 	if (r->body != NULL)
 		fclose(r->body);
 	zk_log_free(r->zk);
@@ -345,9 +541,11 @@ void
 rpt_sink(struct rpt *r, struct trk_sink *sink)
 {
 	memset(sink, 0, sizeof(*sink));
-	if (r->threaded)
+	if (r->threaded) {
 		sink->take = sink_take;
-	else
+		if (r->hold)
+			sink->idle = sink_idle;
+	} else
 		sink->conn = sink_conn;
 	if (r->cfg->live_verdicts) {
 		sink->rst = sink_rst;
@@ -604,9 +802,8 @@ json_findings(struct sbuf *b, const struct conn *c)
 }
 
 static void
-json_conn(struct rpt *r, const struct conn *c, enum trk_end why)
+json_conn(struct sbuf *b, const struct conn *c, enum trk_end why)
 {
-	struct sbuf *b = &r->b;
 	const struct conn_ep *cl = &c->ep[CONN_CLIENT];
 	const struct conn_ep *sv = &c->ep[CONN_SERVER];
 	struct det_half_close hc;

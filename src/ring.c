@@ -209,6 +209,23 @@ ring_wait(struct ring *r)
 	return atomic_load_explicit(&r->head, memory_order_acquire) - t;
 }
 
+size_t
+ring_room(struct ring *r)
+{
+	size_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
+	size_t t = atomic_load_explicit(&r->tail, memory_order_acquire);
+	size_t lim = atomic_load_explicit(&r->limit, memory_order_relaxed);
+
+	return h - t >= lim ? 0 : lim - (h - t);
+}
+
+size_t
+ring_ready(struct ring *r)
+{
+	return atomic_load_explicit(&r->head, memory_order_acquire) -
+	    atomic_load_explicit(&r->tail, memory_order_relaxed);
+}
+
 void *
 ring_at(struct ring *r, size_t i)
 {

@@ -34,6 +34,8 @@ void		*ring_slot(struct ring *r);
  * wake thresholds are held to it.
  */
 void		ring_set_limit(struct ring *r, size_t limit);
+/* Producer: how many slots it may fill now without waiting. */
+size_t		ring_room(struct ring *r);
 /* Producer: how many slots the consumer has given back in all. */
 size_t		ring_consumed(struct ring *r);
 /* Producer: hand the slot from ring_slot() over. */
@@ -47,6 +49,8 @@ void		ring_close(struct ring *r);
  * first; ring_pop() gives the n oldest back to the producer.
  */
 size_t		ring_wait(struct ring *r);
+/* Consumer: how many slots wait now, without waiting for any. */
+size_t		ring_ready(struct ring *r);
 void		*ring_at(struct ring *r, size_t i);
 void		ring_pop(struct ring *r, size_t n);
 

@@ -1382,6 +1382,12 @@ trk_release(struct trk *t, struct conn *c)
 	pool_put(t->conns, c);
 }
 
+bool
+trk_idle(struct trk *t)
+{
+	return t->sink.idle != NULL && t->sink.idle(t->sink.arg, t);
+}
+
 void
 trk_recycle(struct trk *t, struct conn *c)
 {

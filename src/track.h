@@ -44,6 +44,12 @@ struct trk_sink {
 	 */
 	void	(*take)(void *arg, struct trk *t, struct conn *c,
 		    enum trk_end why);
+	/*
+	 * May be NULL: the engine has no segment to apply for now and would
+	 * wait for the reading thread; the sink may use the time for work
+	 * it put off (format connections it holds, on the engine's thread).
+	 */
+	bool	(*idle)(void *arg, struct trk *t);
 	/* A verdict as it happens (live mode); may be NULL. */
 	void	(*rst)(void *arg, const struct conn *c,
 		    const struct conn_rst *r);
@@ -103,6 +109,8 @@ void		trk_segment_key(struct trk *t, const struct dec_seg *seg,
  * stage 2's fetch is in) its neighbours on the LRU and timer lists.
  */
 void		trk_prefetch(struct trk *t, uint32_t hash, int stage);
+/* The engine would wait for segments: let the sink work (its idle). */
+bool		trk_idle(struct trk *t);
 /* Run timers up to now (TIME_WAIT expiry, idle, closed linger). */
 void		trk_advance(struct trk *t, int64_t now);
 /*

@@ -416,6 +416,67 @@ START_TEST(test_half_close_json)
 }
 END_TEST
 
+/* ---- the engine's share of the formatting ---- */
+
+/*
+ * 3,000 refused connections 10 ms apart, each written once its linger is
+ * over; when idle, trk_idle() once after every seventh, except from the
+ * 800th to the 2,600th.  The JSON text, or NULL for the first of two runs.
+ */
+static char *
+refused_run(int threads, bool idle)
+{
+	char *got;
+	int i;
+
+	pktno = 0;
+	cfg.threads = threads;
+	cfg.nfiles = 1;		/* a report on a thread of its own (2) */
+	start(FMT_JSON);
+	for (i = 0; i < 3000; i++) {
+		seg(1024 + i, 1, i * 10 * MS, DEC_TH_SYN, 100, 0, 0);
+		seg(1024 + i, 0, i * 10 * MS + 1 * MS, DEC_TH_RST | A, 0, 101,
+		    0);
+		if (idle && i % 7 == 0 && (i < 800 || i > 2600))
+			(void)trk_idle(trk);
+	}
+	rpt_final_flush(rpt);
+	finish();
+	got = text;
+	text = NULL;
+	rpt_free(rpt);
+	trk_free(trk);
+	det_agg_free(agg);
+	rpt = NULL;
+	trk = NULL;
+	agg = NULL;
+	ck_assert_ptr_nonnull(out = open_memstream(&text, &textlen));
+	return got;
+}
+
+/*
+ * JSON read with threads: the engine formats some connections itself
+ * when it would wait (trk_idle()), holds others back and hands the
+ * oldest over as it is when RPT_HOLD (1,024) wait, between chunks of its
+ * own text; the report is the same, byte for byte, as made on one thread.
+ */
+START_TEST(test_engine_share_json)
+{
+	char *one, *two;
+	const char *p;
+	int lines = 0;
+
+	one = refused_run(1, false);
+	two = refused_run(2, true);
+	for (p = one; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	ck_assert_int_eq(lines, 3001);	/* and the summary */
+	ck_assert_str_eq(two, one);
+	free(one);
+	free(two);
+}
+END_TEST
+
 /* ---- the summary's lists ---- */
 
 /* A segment between any two hosts, as tb_seg() makes it. */
@@ -607,6 +668,7 @@ make_suite_report(void)
 	tcase_add_test(tc, test_superseded_tw_not_still);
 	tcase_add_test(tc, test_half_close_text);
 	tcase_add_test(tc, test_half_close_json);
+	tcase_add_test(tc, test_engine_share_json);
 	tcase_add_test(tc, test_data_after_close_text);
 	tcase_add_test(tc, test_fin_resent_never_acked);
 	tcase_add_test(tc, test_times_of_day);
