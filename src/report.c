@@ -58,15 +58,21 @@
  * takes one slot of the ring, and the formatting thread writes the chunk
  * in its turn.  When it has no time for them, the oldest goes over as it
  * is once RPT_HOLD wait.  Either way the text and its order are the
- * same.  RPT_CHUNKS chunks at most, reused once written.
+ * same.  A chunk goes over once RPT_CHUNK_FULL bytes long, when the ring
+ * has room; meanwhile it grows, but the engine's text not yet written
+ * stays under RPT_TEXT_MAX (beyond, the engine waits as before: text
+ * takes about three times the memory of the connection it tells).
+ * RPT_CHUNKS chunks at most, reused once written.
  */
 #define RPT_HOLD	1024
-#define RPT_CHUNKS	32
-#define RPT_CHUNK_FULL	(1 << 16)	/* a chunk's text is handed over */
+#define RPT_CHUNKS	8
+#define RPT_CHUNK_FULL	((size_t)64 << 10)
+#define RPT_TEXT_MAX	((size_t)2 << 20)
 #define RPT_IDLE_STEP	4	/* connections formatted per trk_idle() */
 
 struct rpt_chunk {
 	struct sbuf	b;
+	size_t		pushed;		/* its length when handed over */
 	struct rpt_chunk *next;		/* on the free list */
 };
 
@@ -110,6 +116,7 @@ struct rpt {
 	struct rpt_chunk *chunk;	/* being filled, or NULL */
 	struct rpt_chunk *cfree;	/* chunks free to fill */
 	size_t		nchunk;		/* chunks made */
+	size_t		txt_out;	/* bytes of text handed over, unwritten */
 };
 
 static void	json_conn(struct sbuf *, const struct conn *, enum trk_end);
@@ -310,6 +317,7 @@ worker_stop(struct rpt *r)
 		if (sl->txt != NULL)
 			chunk_put(r, sl->txt);
 	}
+	r->txt_out = 0;
 	trk_trim(w->t);
 	ring_free(w->ring);
 	free(w);
@@ -320,6 +328,9 @@ static void
 chunk_put(struct rpt *r, struct rpt_chunk *k)
 {
 	k->b.len = 0;
+	/* One that grew while the ring was full does not stay that big. */
+	if (k->b.cap > 2 * RPT_CHUNK_FULL)
+		sb_free(&k->b);
 	k->next = r->cfree;
 	r->cfree = k;
 }
@@ -342,6 +353,7 @@ recycle_formatted(struct rpt *r)
 			sl->c = NULL;
 		}
 		if (sl->txt != NULL) {
+			r->txt_out -= sl->txt->pushed;
 			chunk_put(r, sl->txt);
 			sl->txt = NULL;
 		}
@@ -363,14 +375,30 @@ push_slot(struct rpt *r, struct conn *c, struct rpt_chunk *txt,
 	ring_push(r->w->ring);
 }
 
-/* The text the engine formatted so far, before anything after it. */
+/*
+ * The text the engine formatted so far, before anything after it; unless
+ * wait, only if the ring has room for it now.
+ */
 static void
-push_chunk(struct rpt *r)
+push_chunk(struct rpt *r, bool wait)
 {
-	if (r->chunk != NULL && r->chunk->b.len > 0) {
-		push_slot(r, NULL, r->chunk, TRK_END_CLOSED);
+	struct rpt_chunk *k = r->chunk;
+
+	if (k != NULL && k->b.len > 0 &&
+	    (wait || ring_room(r->w->ring) > 0)) {
+		k->pushed = k->b.len;
+		r->txt_out += k->pushed;
+		push_slot(r, NULL, k, TRK_END_CLOSED);
 		r->chunk = NULL;
 	}
+}
+
+/* Whether the engine's text not yet written has reached RPT_TEXT_MAX. */
+static bool
+text_full(const struct rpt *r)
+{
+	return r->txt_out + (r->chunk != NULL ? r->chunk->b.len : 0) >=
+	    RPT_TEXT_MAX;
 }
 
 /* The oldest connection held back, as it is (after the text before it). */
@@ -379,7 +407,7 @@ hand_oldest(struct rpt *r)
 {
 	const struct rpt_held *h = &r->held[r->hfirst];
 
-	push_chunk(r);
+	push_chunk(r, true);
 	push_slot(r, h->c, NULL, h->why);
 	r->hfirst = (r->hfirst + 1) % RPT_HOLD;
 	r->nheld--;
@@ -391,7 +419,7 @@ hold_stop(struct rpt *r)
 {
 	if (r->w == NULL)
 		return;
-	push_chunk(r);
+	push_chunk(r, true);
 	while (r->nheld > 0)
 		hand_oldest(r);
 	r->hold = false;
@@ -427,16 +455,15 @@ format_held(struct rpt *r, struct trk *t, size_t n)
 		r->hfirst = (r->hfirst + 1) % RPT_HOLD;
 		r->nheld--;
 	}
-	/* A full ring would make it wait: then the chunk grows instead. */
-	if (k->b.len >= RPT_CHUNK_FULL && ring_room(r->w->ring) > 0)
-		push_chunk(r);
+	if (k->b.len >= RPT_CHUNK_FULL)
+		push_chunk(r, false);
 	return true;
 }
 
 /*
  * The engine would wait for segments: format RPT_IDLE_STEP of the
  * connections held back.  True while some are left; when none is, the
- * chunk goes over (the engine is about to sleep).
+ * chunk goes over if the ring has room (the engine is about to sleep).
  */
 static bool
 sink_idle(void *arg, struct trk *t)
@@ -445,12 +472,13 @@ sink_idle(void *arg, struct trk *t)
 
 	if (r->w == NULL)
 		return false;
-	if (r->nheld == 0 || !format_held(r, t, RPT_IDLE_STEP)) {
-		push_chunk(r);
+	if (r->nheld == 0 || text_full(r) ||
+	    !format_held(r, t, RPT_IDLE_STEP)) {
+		push_chunk(r, false);
 		return false;
 	}
 	if (r->nheld == 0)
-		push_chunk(r);
+		push_chunk(r, false);
 	return r->nheld > 0;
 }
 
@@ -478,10 +506,10 @@ sink_take(void *arg, struct trk *t, struct conn *c, enum trk_end why)
 		/*
 		 * The oldest goes over as it is, unless the thread is so far
 		 * behind that handing it over would wait: then the engine
-		 * formats it rather than wait.
+		 * formats it rather than wait, up to RPT_TEXT_MAX.
 		 */
-		if (r->nheld == RPT_HOLD &&
-		    (ring_room(r->w->ring) >= 2 || !format_held(r, t, 1)))
+		if (r->nheld == RPT_HOLD && (ring_room(r->w->ring) >= 2 ||
+		    text_full(r) || !format_held(r, t, 1)))
 			hand_oldest(r);
 		r->held[(r->hfirst + r->nheld) % RPT_HOLD].c = c;
 		r->held[(r->hfirst + r->nheld) % RPT_HOLD].why = why;
