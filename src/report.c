@@ -48,7 +48,7 @@
 #define RPT_WAKE	64
 
 /*
- * The engine's share (JSON).  On two CPUs the three threads cannot split
+ * The engine's share (JSON and text).  On two CPUs the three threads cannot split
  * evenly: the CPU that the formatting thread shares is the busy one, and
  * the thread alone on the other waits for it, about a quarter of its
  * time (doc/performance-history.md, twenty-first round).  So the engine
@@ -122,7 +122,7 @@ struct rpt {
 static void	json_conn(struct sbuf *, const struct conn *, enum trk_end);
 static void	chunk_put(struct rpt *, struct rpt_chunk *);
 static void	hold_stop(struct rpt *);
-static void	text_conn(struct rpt *, const struct conn *, enum trk_end);
+static void	text_conn(struct sbuf *, const struct conn *, enum trk_end);
 static void	live_findings(struct rpt *, const struct conn *);
 static void	live_flush(struct rpt *);
 static void	sink_rst(void *, const struct conn *, const struct conn_rst *);
@@ -199,6 +199,28 @@ body_put(struct rpt *r)
 		r->err = 1;
 }
 
+/*
+ * Text the engine formatted (the engine's share), after what this thread
+ * formatted before it: to the output, or to the text report's temporary
+ * file while it takes them, as body_put() does.
+ */
+static void
+chunk_write(struct rpt *r, struct sbuf *t)
+{
+	if (r->body != NULL)
+		body_put(r);
+	if (r->body == NULL) {
+		if (sb_flush(&r->b, r->out) == -1 || sb_flush(t, r->out) == -1)
+			r->err = 1;
+		return;
+	}
+	if (sb_spool_put(t, r->body) == 0)
+		return;
+	r->spill_errno = errno;
+	if (sb_spill(&r->body, r->out, NULL, t) == -1)
+		r->err = 1;
+}
+
 static void
 format_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 {
@@ -213,7 +235,7 @@ format_conn(struct rpt *r, const struct conn *c, enum trk_end why)
 	case FMT_TEXT:
 		if (r->cfg->live_verdicts)
 			live_findings(r, c);
-		text_conn(r, c, why);
+		text_conn(&r->b, c, why);
 		if (r->body == NULL)
 			flush_if_big(r, r->out);
 		else if (r->b.len >= 1 << 16)
@@ -258,10 +280,7 @@ worker_main(void *arg)
 				big_warm(((const struct rpt_slot *)ring_at(ring,
 				    i + 1))->c, sizeof(struct conn));
 			if (sl->txt != NULL) {
-				/* The engine's text, after what came before. */
-				if (sb_flush(&r->b, r->out) == -1 ||
-				    sb_flush(&sl->txt->b, r->out) == -1)
-					r->err = 1;
+				chunk_write(r, &sl->txt->b);
 				continue;
 			}
 			format_conn(r, sl->c, sl->why);
@@ -450,7 +469,10 @@ format_held(struct rpt *r, struct trk *t, size_t n)
 	}
 	for (; n > 0 && r->nheld > 0; n--) {
 		h = &r->held[r->hfirst];
-		json_conn(&k->b, h->c, h->why);
+		if (r->cfg->format == FMT_JSON)
+			json_conn(&k->b, h->c, h->why);
+		else
+			text_conn(&k->b, h->c, h->why);
 		trk_release(t, h->c);
 		r->hfirst = (r->hfirst + 1) % RPT_HOLD;
 		r->nheld--;
@@ -530,7 +552,8 @@ rpt_new(const struct sf_config *cfg, FILE *out)
 	r->out = out;
 	r->threaded = cfg->threads >= 2 && cfg->nfiles > 0 &&
 	    !cfg->live_verdicts && cfg->format != FMT_PACKETS;
-	r->hold = r->threaded && cfg->format == FMT_JSON;
+	r->hold = r->threaded &&
+	    (cfg->format == FMT_JSON || cfg->format == FMT_TEXT);
 	sb_init(&r->b);
 	if (cfg->format == FMT_TEXT && !cfg->live_verdicts)
 		r->body = sb_spool();	/* NULL: write blocks straight out */
@@ -1278,9 +1301,8 @@ retransmitted(struct sbuf *b, uint64_t n)
 }
 
 static void
-text_conn(struct rpt *r, const struct conn *c, enum trk_end why)
+text_conn(struct sbuf *b, const struct conn *c, enum trk_end why)
 {
-	struct sbuf *b = &r->b;
 	char ex[768];
 	int side;
 	uint32_t i;

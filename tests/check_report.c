@@ -423,10 +423,10 @@ END_TEST
  * over (5 s, 500 connections later); when idle, trk_idle() once after
  * every seventh up to the 700th, and once at the end.  So few chunks go
  * over (a handful of 64 KiB) that one is always free, whatever the
- * formatting thread's pace.  The JSON text.
+ * formatting thread's pace.  The report's text.
  */
 static char *
-refused_run(int threads, bool idle)
+refused_run(enum sf_format fmt, int threads, bool idle)
 {
 	char *got;
 	int i;
@@ -434,7 +434,7 @@ refused_run(int threads, bool idle)
 	pktno = 0;
 	cfg.threads = threads;
 	cfg.nfiles = 1;		/* a report on a thread of its own (2) */
-	start(FMT_JSON);
+	start(fmt);
 	for (i = 0; i < 3000; i++) {
 		seg(1024 + i, 1, i * 10 * MS, DEC_TH_SYN, 100, 0, 0);
 		seg(1024 + i, 0, i * 10 * MS + 1 * MS, DEC_TH_RST | A, 0, 101,
@@ -460,10 +460,10 @@ refused_run(int threads, bool idle)
 }
 
 /*
- * JSON read with threads: the engine formats some connections itself
- * when it would wait (trk_idle()), holds others back and hands the
- * oldest over as it is when RPT_HOLD (1,024) wait, between chunks of its
- * own text; the report is the same, byte for byte, as made on one thread.
+ * Read with threads: the engine formats some connections itself when it
+ * would wait (trk_idle()), holds others back and hands the oldest over
+ * as it is when RPT_HOLD (1,024) wait, between chunks of its own text;
+ * the report is the same, byte for byte, as made on one thread.
  */
 START_TEST(test_engine_share_json)
 {
@@ -471,11 +471,29 @@ START_TEST(test_engine_share_json)
 	const char *p;
 	int lines = 0;
 
-	one = refused_run(1, false);
-	two = refused_run(2, true);
+	one = refused_run(FMT_JSON, 1, false);
+	two = refused_run(FMT_JSON, 2, true);
 	for (p = one; (p = strchr(p, '\n')) != NULL; p++)
 		lines++;
 	ck_assert_int_eq(lines, 3001);	/* and the summary */
+	ck_assert_str_eq(two, one);
+	free(one);
+	free(two);
+}
+END_TEST
+
+/* The same for the text report, whose blocks go through its own file. */
+START_TEST(test_engine_share_text)
+{
+	char *one, *two;
+	const char *p;
+	int blocks = 0;
+
+	one = refused_run(FMT_TEXT, 1, false);
+	two = refused_run(FMT_TEXT, 2, true);
+	for (p = one; (p = strstr(p, "\n#")) != NULL; p++)
+		blocks++;
+	ck_assert_int_eq(blocks, 3000);
 	ck_assert_str_eq(two, one);
 	free(one);
 	free(two);
@@ -674,6 +692,7 @@ make_suite_report(void)
 	tcase_add_test(tc, test_half_close_text);
 	tcase_add_test(tc, test_half_close_json);
 	tcase_add_test(tc, test_engine_share_json);
+	tcase_add_test(tc, test_engine_share_text);
 	tcase_add_test(tc, test_data_after_close_text);
 	tcase_add_test(tc, test_fin_resent_never_acked);
 	tcase_add_test(tc, test_times_of_day);
