@@ -25,6 +25,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -501,6 +502,20 @@ struct cap_batch {
 #define CAP_AHEAD3	2
 
 /*
+ * The reading thread starts on another CPU than the engine's, and may go
+ * anywhere after CAP_PLACE_BATCHES batches.  Started on the engine's own,
+ * as Linux places a new thread, the two took turns there for 10-30 ms
+ * while the other CPU idled: each mostly waited for the other, so that
+ * CPU seldom had two tasks ready to spread (doc/performance-history.md,
+ * twenty-first round).
+ */
+#if defined(HAVE_PTHREAD_ATTR_SETAFFINITY_NP) && defined(HAVE_SCHED_GETCPU) && \
+    defined(CPU_SET)
+#define CAP_PLACE	1
+#endif
+#define CAP_PLACE_BATCHES	256
+
+/*
  * The reading thread counts packets in counters of its own, on cache
  * lines of their own: next to the configuration that the engine reads
  * all the time, each count written would cost the engine a cache miss.
@@ -508,6 +523,10 @@ struct cap_batch {
 struct cap_pipe {
 	struct cap_reader *rd;
 	struct ring	*ring;
+#ifdef CAP_PLACE
+	cpu_set_t	cpus;		/* where it may run, after the start */
+	bool		placed;		/* started away from the engine */
+#endif
 	_Alignas(64) struct rpt_counters pc;
 	char		pad[64];
 };
@@ -565,9 +584,17 @@ pipe_reader(void *arg)
 	struct cap_pipe *cp = arg;
 	struct cap_batch *b;
 	bool more = true;
+#ifdef CAP_PLACE
+	unsigned n = 0;
+#endif
 
 	ring_helper_thread();
 	while (more) {
+#ifdef CAP_PLACE
+		if (cp->placed && ++n == CAP_PLACE_BATCHES)
+			(void)pthread_setaffinity_np(pthread_self(),
+			    sizeof(cp->cpus), &cp->cpus);
+#endif
 		b = ring_slot(cp->ring);
 		more = fill_batch(cp->rd, b);
 		ring_push(cp->ring);
@@ -602,8 +629,14 @@ static bool
 read_piped(struct cap_reader *r, struct trk *t)
 {
 	struct cap_pipe cp;
+	pthread_attr_t at;
 	pthread_t tid;
 	size_t n, i;
+	int rc;
+#ifdef CAP_PLACE
+	cpu_set_t away;
+	int cpu;
+#endif
 
 	struct rpt_counters *pc = r->pc;
 
@@ -621,8 +654,25 @@ read_piped(struct cap_reader *r, struct trk *t)
 	if ((cp.ring = ring_new(CAP_RING, sizeof(struct cap_batch),
 	    CAP_WAKE)) == NULL)
 		return false;
+	if (pthread_attr_init(&at) != 0) {
+		ring_free(cp.ring);
+		return false;
+	}
 	r->pc = &cp.pc;
-	if (pthread_create(&tid, NULL, pipe_reader, &cp) != 0) {
+#ifdef CAP_PLACE
+	cp.placed = false;
+	if (sched_getaffinity(0, sizeof(cp.cpus), &cp.cpus) == 0 &&
+	    CPU_COUNT(&cp.cpus) >= 2 && (cpu = sched_getcpu()) >= 0 &&
+	    cpu < CPU_SETSIZE && CPU_ISSET(cpu, &cp.cpus)) {
+		away = cp.cpus;
+		CPU_CLR(cpu, &away);
+		cp.placed = pthread_attr_setaffinity_np(&at, sizeof(away),
+		    &away) == 0;
+	}
+#endif
+	rc = pthread_create(&tid, &at, pipe_reader, &cp);
+	pthread_attr_destroy(&at);
+	if (rc != 0) {
 		r->pc = pc;
 		ring_free(cp.ring);
 		return false;

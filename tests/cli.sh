@@ -15,7 +15,7 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 no() { n=$((n + 1)); echo "not ok $n - $1"; fail=$((fail + 1)); }
 check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
 
-echo "1..60"
+echo "1..61"
 "$SYNFIN" --help >"$tmp/o" 2>&1; check "--help exits 0" "[ $? -eq 0 ] && grep -q usage: $tmp/o"
 "$SYNFIN" --version >"$tmp/o" 2>&1; check "--version" "[ $? -eq 0 ] && grep -q '^synfin ' $tmp/o"
 "$SYNFIN" --bogus >"$tmp/o" 2>&1; check "unknown option exits 1" "[ $? -eq 1 ]"
@@ -142,6 +142,15 @@ for c in 700 512 99999; do
 	check "-c $c with the reading thread: $want packets, as --threads 1" \
 	    "cmp -s $tmp/o $tmp/o1 && grep -q '\"type\":\"summary\",\"connections\":[0-9]*,\"packets\":$want,' $tmp/o"
 done
+# On one CPU the reading thread cannot start away from the engine's.
+if command -v taskset >/dev/null 2>&1; then
+	taskset -c 0 "$SYNFIN" --json "$P/tw-burst.pcap" >"$tmp/o" 2>&1
+	"$SYNFIN" --json --threads 1 "$P/tw-burst.pcap" >"$tmp/o1" 2>&1
+	check "one CPU allowed (taskset): the same report" \
+	    "cmp -s $tmp/o $tmp/o1"
+else
+	n=$((n + 1)); echo "ok $n - # SKIP no taskset"
+fi
 "$SYNFIN" --json "$P/client-close.pcap" >"$tmp/o" 2>&1
 check "JSON: every line parses" "! command -v jq >/dev/null || jq -e . $tmp/o >/dev/null"
 if command -v jq >/dev/null 2>&1; then
