@@ -509,8 +509,8 @@ struct cap_batch {
  * CPU seldom had two tasks ready to spread (doc/performance-history.md,
  * twenty-first round).
  */
-#if defined(HAVE_PTHREAD_ATTR_SETAFFINITY_NP) && defined(HAVE_SCHED_GETCPU) && \
-    defined(CPU_SET)
+#if defined(HAVE_PTHREAD_ATTR_SETAFFINITY_NP) && \
+    defined(HAVE_SCHED_GETCPU) && defined(CPU_SET)
 #define CAP_PLACE	1
 #endif
 #define CAP_PLACE_BATCHES	256

@@ -48,20 +48,20 @@
 #define RPT_WAKE	64
 
 /*
- * The engine's share (JSON and text).  On two CPUs the three threads cannot split
- * evenly: the CPU that the formatting thread shares is the busy one, and
- * the thread alone on the other waits for it, about a quarter of its
- * time (doc/performance-history.md, twenty-first round).  So the engine
- * holds up to RPT_HOLD finished connections back.  When it would wait
- * for the reading thread, or when handing one over would wait for the
- * formatting thread, it formats them itself into a chunk of text that
- * takes one slot of the ring, and the formatting thread writes the chunk
- * in its turn.  When it has no time for them, the oldest goes over as it
- * is once RPT_HOLD wait.  Either way the text and its order are the
- * same.  A chunk goes over once RPT_CHUNK_FULL bytes long, when the ring
- * has room; meanwhile it grows, but the engine's text not yet written
- * stays under RPT_TEXT_MAX (beyond, the engine waits as before: text
- * takes about three times the memory of the connection it tells).
+ * The engine's share (JSON and text).  On two CPUs the three threads
+ * cannot split evenly: the CPU that the formatting thread shares is the
+ * busy one, and the thread alone on the other waits for it, about a
+ * quarter of its time (doc/performance-history.md, twenty-first round).
+ * So the engine holds up to RPT_HOLD finished connections back.  When it
+ * would wait for the reading thread, or when handing one over would wait
+ * for the formatting thread, it formats them itself into a chunk of text
+ * that takes one slot of the ring, and the formatting thread writes the
+ * chunk in its turn.  When it has no time for them, the oldest goes over
+ * as it is once RPT_HOLD wait.  Either way the text and its order are
+ * the same.  A chunk goes over once RPT_CHUNK_FULL bytes long, when the
+ * ring has room; meanwhile it grows, but the engine's text not yet
+ * written stays under RPT_TEXT_MAX (beyond, the engine waits as before:
+ * text takes about three times the memory of the connection it tells).
  * RPT_CHUNKS chunks at most, reused once written.
  */
 #define RPT_HOLD	1024
@@ -120,9 +120,9 @@ struct rpt {
 };
 
 static void	json_conn(struct sbuf *, const struct conn *, enum trk_end);
+static void	text_conn(struct sbuf *, const struct conn *, enum trk_end);
 static void	chunk_put(struct rpt *, struct rpt_chunk *);
 static void	hold_stop(struct rpt *);
-static void	text_conn(struct sbuf *, const struct conn *, enum trk_end);
 static void	live_findings(struct rpt *, const struct conn *);
 static void	live_flush(struct rpt *);
 static void	sink_rst(void *, const struct conn *, const struct conn_rst *);
@@ -573,8 +573,10 @@ rpt_free(struct rpt *r)
 	if (r == NULL)
 		return;
 	worker_stop(r);
-	if (r->chunk != NULL)
+	if (r->chunk != NULL) {
 		chunk_put(r, r->chunk);
+		r->chunk = NULL;
+	}
 	while (r->cfree != NULL) {
 		k = r->cfree;
 		r->cfree = k->next;
