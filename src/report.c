@@ -184,19 +184,27 @@ flush_if_big(struct rpt *r, FILE *f)
 }
 
 /*
- * The text blocks so far to their temporary file.  When it takes no more
- * (its file system is full), the report goes on as when there is none:
- * the blocks so far, then the rest as they come, the verdict counts after
- * them; the report stays whole and rpt_spill_errno() tells why.
+ * Text blocks b to the text report's temporary file.  When it takes no
+ * more (its file system is full), the report goes on as when there is
+ * none: the blocks so far, then the rest as they come, the verdict
+ * counts after them; the report stays whole and rpt_spill_errno() tells
+ * why.
  */
+static void
+spool_put(struct rpt *r, struct sbuf *b)
+{
+	if (sb_spool_put(b, r->body) == 0)
+		return;
+	r->spill_errno = errno;
+	if (sb_spill(&r->body, r->out, NULL, b) == -1)
+		r->err = 1;
+}
+
+/* The text blocks so far to the temporary file (spool_put()). */
 static void
 body_put(struct rpt *r)
 {
-	if (sb_spool_put(&r->b, r->body) == 0)
-		return;
-	r->spill_errno = errno;
-	if (sb_spill(&r->body, r->out, NULL, &r->b) == -1)
-		r->err = 1;
+	spool_put(r, &r->b);
 }
 
 /*
@@ -209,15 +217,9 @@ chunk_write(struct rpt *r, struct sbuf *t)
 {
 	if (r->body != NULL)
 		body_put(r);
-	if (r->body == NULL) {
-		if (sb_flush(&r->b, r->out) == -1 || sb_flush(t, r->out) == -1)
-			r->err = 1;
-		return;
-	}
-	if (sb_spool_put(t, r->body) == 0)
-		return;
-	r->spill_errno = errno;
-	if (sb_spill(&r->body, r->out, NULL, t) == -1)
+	if (r->body != NULL)
+		spool_put(r, t);
+	else if (sb_flush(&r->b, r->out) == -1 || sb_flush(t, r->out) == -1)
 		r->err = 1;
 }
 
@@ -264,7 +266,7 @@ worker_main(void *arg)
 {
 	struct rpt *r = arg;
 	struct ring *ring = r->w->ring;
-	const struct rpt_slot *sl;
+	const struct rpt_slot *sl, *next;
 	size_t n, i;
 
 	ring_helper_thread();
@@ -272,13 +274,12 @@ worker_main(void *arg)
 		for (i = 0; i < n; i++) {
 			sl = ring_at(ring, i);
 			/*
-			 * The next one, which the engine's core wrote last:
-			 * the first read of each of its lines is a miss.
+			 * The next connection, which the engine's core wrote
+			 * last: the first read of each of its lines is a miss.
 			 */
-			if (i + 1 < n && ((const struct rpt_slot *)ring_at(ring,
-			    i + 1))->c != NULL)
-				big_warm(((const struct rpt_slot *)ring_at(ring,
-				    i + 1))->c, sizeof(struct conn));
+			next = i + 1 < n ? ring_at(ring, i + 1) : NULL;
+			if (next != NULL && next->c != NULL)
+				big_warm(next->c, sizeof(struct conn));
 			if (sl->txt != NULL) {
 				chunk_write(r, &sl->txt->b);
 				continue;
