@@ -90,9 +90,17 @@ void	det_tw_change(struct det_agg *a, struct conn *c, int side,
  * its connection was already written.  A handle of 0 does nothing.
  */
 void	det_tw_leave(struct det_agg *a, uint32_t rec);
-/* The netstat view: one endpoint of host addr was in state st. */
+/*
+ * The netstat view: one endpoint of host addr was in state st.  It may
+ * wait in a tally until det_agg_settle() counts it.  The view keeps at
+ * most DET_HOST_MAX hosts, the first seen; an endpoint of any other is
+ * counted in det_agg_untracked().
+ */
+#define DET_HOST_MAX	(1u << 20)
 void	det_host_add(struct det_agg *a, uint8_t af, const uint8_t *addr,
 	    enum fsm_state st);
+/* Count every endpoint waiting: before det_agg_hosts() and untracked. */
+void	det_agg_settle(struct det_agg *a);
 
 /* Aggregates for the reports. */
 struct det_cw_stat {
@@ -150,6 +158,7 @@ size_t	det_agg_closewait(const struct det_agg *a,
 	    const struct det_cw_stat **out);
 size_t	det_agg_timewait(const struct det_agg *a,
 	    const struct det_tw_stat **out);
+/* The netstat view, after det_agg_settle(): in address order, IPv4 first. */
 size_t	det_agg_hosts(const struct det_agg *a,
 	    const struct det_host_stat **out);
 

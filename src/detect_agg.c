@@ -48,6 +48,7 @@ struct amap {
 	struct amap_slot *slots;
 	uint32_t	*freev;		/* indices of freed records, a stack */
 	size_t		nfree, capfree;
+	bool		unindexed;	/* records from amap_put(), no index */
 };
 
 /* Records holding a key. */
@@ -162,6 +163,64 @@ amap_index(struct amap *m, size_t i, uint32_t h)
 	m->slots[b].hash = h;
 }
 
+/*
+ * Room for n records in a map that never had one, for amap_put() to
+ * fill in order, with no index until amap_get() needs one: false on no
+ * memory.
+ */
+static bool
+amap_bulk(struct amap *m, size_t n)
+{
+	size_t ncap = 64;
+	unsigned char *r;
+
+	if (m->n != 0 || n >= UINT32_MAX)
+		return false;
+	while (ncap < n)
+		ncap *= 2;
+	if (ncap > m->cap) {
+		if ((r = big_realloc(m->recs, m->cap * m->reclen,
+		    ncap * m->reclen)) == NULL)
+			return false;
+		m->recs = r;
+		m->cap = ncap;
+	}
+	big_free(m->slots, m->nslots * sizeof(*m->slots));
+	m->slots = NULL;
+	m->nslots = 0;
+	m->unindexed = true;
+	return true;
+}
+
+/* The next record after amap_bulk(), zeroed but for its key. */
+static void *
+amap_put(struct amap *m, const void *key)
+{
+	unsigned char *rec = m->recs + m->n++ * m->reclen;
+
+	memset(rec, 0, m->reclen);
+	memcpy(rec, key, m->keylen);
+	return rec;
+}
+
+/* The index of the records amap_put() made; false on no memory. */
+static bool
+amap_reindex(struct amap *m)
+{
+	size_t i;
+
+	if (!m->unindexed)
+		return true;
+	if ((m->slots = big_calloc(2 * m->cap * sizeof(*m->slots))) == NULL)
+		return false;
+	m->nslots = 2 * m->cap;
+	for (i = 0; i < m->n; i++)
+		amap_index(m, i, amap_hash(m->recs + i * m->reclen,
+		    m->keylen));
+	m->unindexed = false;
+	return true;
+}
+
 /* Room on the free stack for n indices; false on no memory. */
 static bool
 amap_reserve_free(struct amap *m, size_t n)
@@ -189,6 +248,8 @@ amap_forget(struct amap *m, bool (*keep)(const void *rec))
 	size_t i, before = m->nfree;
 	unsigned char *rec;
 
+	if (!amap_reindex(m))
+		return 0;
 	m->nfree = 0;
 	if (m->nslots != 0)
 		memset(m->slots, 0, m->nslots * sizeof(*m->slots));
@@ -212,6 +273,8 @@ amap_get(struct amap *m, const void *key)
 	unsigned char *rec;
 	size_t b = 0;
 
+	if (!amap_reindex(m))
+		return NULL;
 	if ((rec = amap_lookup(m, key, h, &b)) != NULL)
 		return rec;
 	if (m->max != 0 && amap_live(m) >= m->max) {
@@ -274,8 +337,8 @@ struct cw_rec {
  */
 #define CW_MAX_ENDPOINTS	(1u << 16)
 #define TW_MAX_KEYS		(1u << 20)
-#define HOST_MAX		(1u << 20)
 #define CW_SAMPLES		4096
+/* Hosts: DET_HOST_MAX (detect.h). */
 
 /*
  * TIME_WAIT keys follow the sockets in TIME_WAIT, not the length of the
@@ -288,12 +351,28 @@ struct cw_rec {
 #define TW_PRUNE_AT		(1u << 16)
 #define TW_KEEP			4096
 
+/*
+ * The netstat view's endpoints not yet counted (det_host_add()): IPv4
+ * ones as the address's 32 bits above the state's 8, IPv6 ones whole.
+ */
+struct host_mark6 {
+	uint64_t	hi, lo;		/* dec_addr_half() 0 and 1 */
+	uint32_t	st;		/* or a record's index (host_order()) */
+};
+
+struct host_tally {
+	uint64_t	*v4;
+	struct host_mark6 *v6;
+	size_t		n4, cap4, n6, cap6;
+};
+
 struct det_agg {
 	const struct sf_config *cfg;
 	uint64_t	rng;		/* reservoir sampling, fixed seed */
 	struct amap	cw;
 	struct amap	tw;
 	struct amap	host;
+	struct host_tally tally;	/* endpoints waiting for host */
 	struct det_summary sum;
 	struct det_cw_stat *cw_out;
 	size_t		tw_prune_at;
@@ -311,7 +390,7 @@ det_agg_new(const struct sf_config *cfg)
 	a->rng = 0x9e3779b97f4a7c15ULL;
 	a->cw.max = CW_MAX_ENDPOINTS;
 	a->tw.max = TW_MAX_KEYS;
-	a->host.max = HOST_MAX;
+	a->host.max = DET_HOST_MAX;
 	a->tw_prune_at = TW_PRUNE_AT;
 	a->cw.keylen = CW_KEYLEN;
 	a->cw.reclen = sizeof(struct cw_rec);
@@ -335,6 +414,8 @@ det_agg_free(struct det_agg *a)
 	amap_free(&a->cw);
 	amap_free(&a->tw);
 	amap_free(&a->host);
+	big_free(a->tally.v4, a->tally.cap4 * sizeof(*a->tally.v4));
+	big_free(a->tally.v6, a->tally.cap6 * sizeof(*a->tally.v6));
 	free(a->cw_out);
 	free(a);
 }
@@ -648,19 +729,363 @@ det_agg_timewait(const struct det_agg *a, const struct det_tw_stat **out)
 
 /* ---- netstat view ---- */
 
-void
-det_host_add(struct det_agg *a, uint8_t af, const uint8_t *addr,
-    enum fsm_state st)
+/*
+ * At the capture's end the netstat view counts both ends of each
+ * connection still open and the holder of each TIME_WAIT record: 88,832
+ * endpoints of 61,428 hosts at the end of the 100k benchmark capture,
+ * each one a lookup in the host map, most of them cache misses (a
+ * quarter of the engine's time there).  They wait in a tally instead,
+ * filled in order, and det_agg_settle() sorts it and counts each host
+ * once, the new ones appended to the map in address order.  The tally holds no
+ * more endpoints than the map's cap has room for hosts, which bounds its
+ * memory, and so that each of them is sure of its record and the order
+ * they are counted in cannot change which hosts the cap refuses.
+ */
+
+/* The element array v of *cap elements of esize bytes, grown; or NULL. */
+static void *
+tally_grow(void *v, size_t *cap, size_t esize)
+{
+	size_t ncap = *cap == 0 ? 4096 : *cap * 2;
+	void *p;
+
+	if ((p = big_realloc(v, *cap * esize, ncap * esize)) != NULL)
+		*cap = ncap;
+	return p;
+}
+
+/* Count n endpoints of host (af, addr) in state st, in the map. */
+static void
+host_count(struct det_agg *a, uint8_t af, const uint8_t *addr,
+    unsigned st, uint32_t n)
 {
 	struct det_host_stat key, *r;
 
-	if (st == FSM_ST_CLOSED || st == FSM_ST_LISTEN)
-		return;
 	memset(&key, 0, sizeof(key));
 	key.af = af;
 	memcpy(key.addr, addr, 16);
 	if ((r = amap_get(&a->host, &key)) != NULL)
-		r->count[st]++;
+		r->count[st] += n;
+}
+
+/* Into the tally: false when it cannot grow. */
+static bool
+tally_add(struct host_tally *t, uint8_t af, const uint8_t *addr,
+    unsigned st)
+{
+	void *p;
+
+	if (af == 4) {
+		if (t->n4 == t->cap4) {
+			if ((p = tally_grow(t->v4, &t->cap4,
+			    sizeof(*t->v4))) == NULL)
+				return false;
+			t->v4 = p;
+		}
+		t->v4[t->n4++] = (dec_addr_half(addr, 0) >> 32) << 8 | st;
+		return true;
+	}
+	if (t->n6 == t->cap6) {
+		if ((p = tally_grow(t->v6, &t->cap6, sizeof(*t->v6))) == NULL)
+			return false;
+		t->v6 = p;
+	}
+	t->v6[t->n6].hi = dec_addr_half(addr, 0);
+	t->v6[t->n6].lo = dec_addr_half(addr, 1);
+	t->v6[t->n6++].st = st;
+	return true;
+}
+
+void
+det_host_add(struct det_agg *a, uint8_t af, const uint8_t *addr,
+    enum fsm_state st)
+{
+	struct host_tally *t = &a->tally;
+
+	if (st == FSM_ST_CLOSED || st == FSM_ST_LISTEN)
+		return;
+	if ((af == 4 || af == 6) &&
+	    amap_live(&a->host) + t->n4 + t->n6 < a->host.max &&
+	    tally_add(t, af, addr, (unsigned)st))
+		return;
+	/* Near the cap, or no memory: at once, after those waiting. */
+	det_agg_settle(a);
+	host_count(a, af, addr, (unsigned)st, 1);
+}
+
+/* The address of a v4 tally entry. */
+static void
+v4_addr(uint64_t e, uint8_t *addr)
+{
+	memset(addr, 0, 16);
+	addr[0] = (uint8_t)(e >> 32);
+	addr[1] = (uint8_t)(e >> 24);
+	addr[2] = (uint8_t)(e >> 16);
+	addr[3] = (uint8_t)(e >> 8);
+}
+
+static void
+v6_addr(const struct host_mark6 *e, uint8_t *addr)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		addr[i] = (uint8_t)(e->hi >> (56 - 8 * i));
+		addr[8 + i] = (uint8_t)(e->lo >> (56 - 8 * i));
+	}
+}
+
+/* A radix sort's counts of each byte value made the offsets of each. */
+static void
+radix_offsets(size_t *cnt)
+{
+	size_t x, c, sum = 0;
+
+	for (x = 0; x < 256; x++) {
+		c = cnt[x];
+		cnt[x] = sum;
+		sum += c;
+	}
+}
+
+/*
+ * Sort v (n entries) by address into v, with tmp of n: a least
+ * significant byte first radix sort over the address bytes in which some
+ * entry differs from the first (a few, for the hosts of one network).
+ */
+static void
+sort_v4(uint64_t *v, uint64_t *tmp, size_t n)
+{
+	size_t cnt[256], i;
+	uint64_t diff = 0, *src = v, *dst = tmp, *sw;
+	unsigned b;
+
+	for (i = 1; i < n; i++)
+		diff |= v[i] ^ v[0];
+	for (b = 1; b <= 4; b++) {
+		if (((diff >> (8 * b)) & 0xff) == 0)
+			continue;
+		memset(cnt, 0, sizeof(cnt));
+		for (i = 0; i < n; i++)
+			cnt[(src[i] >> (8 * b)) & 0xff]++;
+		radix_offsets(cnt);
+		for (i = 0; i < n; i++)
+			dst[cnt[(src[i] >> (8 * b)) & 0xff]++] = src[i];
+		sw = src;
+		src = dst;
+		dst = sw;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+}
+
+static unsigned
+mark6_byte(const struct host_mark6 *e, unsigned b)
+{
+	return (unsigned)((b < 8 ? e->lo >> (8 * b) : e->hi >> (8 * (b - 8))) &
+	    0xff);
+}
+
+static void
+sort_v6(struct host_mark6 *v, struct host_mark6 *tmp, size_t n)
+{
+	size_t cnt[256], i;
+	struct host_mark6 *src = v, *dst = tmp, *sw;
+	uint64_t dhi = 0, dlo = 0;
+	unsigned b;
+
+	for (i = 1; i < n; i++) {
+		dhi |= v[i].hi ^ v[0].hi;
+		dlo |= v[i].lo ^ v[0].lo;
+	}
+	for (b = 0; b < 16; b++) {
+		if (((b < 8 ? dlo >> (8 * b) : dhi >> (8 * (b - 8))) & 0xff) ==
+		    0)
+			continue;
+		memset(cnt, 0, sizeof(cnt));
+		for (i = 0; i < n; i++)
+			cnt[mark6_byte(&src[i], b)]++;
+		radix_offsets(cnt);
+		for (i = 0; i < n; i++)
+			dst[cnt[mark6_byte(&src[i], b)]++] = src[i];
+		sw = src;
+		src = dst;
+		dst = sw;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+}
+
+/*
+ * Count the run of one host's endpoints, their states added up: into a
+ * record of its own after amap_bulk() (bulk), else through the index.
+ */
+static void
+host_count_run(struct det_agg *a, bool bulk, uint8_t af,
+    const uint8_t *addr, const uint32_t *cnt)
+{
+	struct det_host_stat key, *r;
+	unsigned st;
+
+	memset(&key, 0, sizeof(key));
+	key.af = af;
+	memcpy(key.addr, addr, 16);
+	if (bulk)
+		r = amap_put(&a->host, &key);
+	else if ((r = amap_get(&a->host, &key)) == NULL)
+		return;
+	for (st = 0; st < FSM_ST_MAX; st++)
+		r->count[st] += cnt[st];
+}
+
+static void
+count_v4(struct det_agg *a, bool bulk, const uint64_t *v, size_t n)
+{
+	uint32_t cnt[FSM_ST_MAX];
+	uint8_t addr[16];
+	size_t i, j;
+
+	for (i = 0; i < n; i = j) {
+		memset(cnt, 0, sizeof(cnt));
+		for (j = i; j < n && v[j] >> 8 == v[i] >> 8; j++)
+			cnt[v[j] & 0xff]++;
+		v4_addr(v[i], addr);
+		host_count_run(a, bulk, 4, addr, cnt);
+	}
+}
+
+static void
+count_v6(struct det_agg *a, bool bulk, const struct host_mark6 *v, size_t n)
+{
+	uint32_t cnt[FSM_ST_MAX];
+	uint8_t addr[16];
+	size_t i, j;
+
+	for (i = 0; i < n; i = j) {
+		memset(cnt, 0, sizeof(cnt));
+		for (j = i; j < n && v[j].hi == v[i].hi && v[j].lo == v[i].lo;
+		    j++)
+			cnt[v[j].st]++;
+		v6_addr(&v[i], addr);
+		host_count_run(a, bulk, 6, addr, cnt);
+	}
+}
+
+/* The tally sorted by address; false on no memory. */
+static bool
+tally_sort(struct host_tally *t)
+{
+	size_t s4 = t->n4 * sizeof(*t->v4), s6 = t->n6 * sizeof(*t->v6);
+	size_t size = s4 > s6 ? s4 : s6;
+	void *tmp;
+
+	if ((tmp = big_calloc(size)) == NULL)
+		return false;
+	sort_v4(t->v4, tmp, t->n4);
+	sort_v6(t->v6, tmp, t->n6);
+	big_free(tmp, size);
+	return true;
+}
+
+static int
+cmp_host(const void *x, const void *y)
+{
+	const struct det_host_stat *a = x, *b = y;
+
+	if (a->af != b->af)
+		return a->af - b->af;
+	return memcmp(a->addr, b->addr, 16);
+}
+
+/* Record i's address, with i for its place. */
+static void
+record_mark(struct host_mark6 *k, const struct det_host_stat *r, size_t i)
+{
+	k->hi = dec_addr_half(r[i].addr, 0);
+	k->lo = dec_addr_half(r[i].addr, 1);
+	k->st = (uint32_t)i;
+}
+
+/*
+ * The host map's records in address order, IPv4 first, as the reports
+ * list them: sorted by key and moved, their index made again when next
+ * needed.  The host map never frees a record, so no index of the free
+ * stack goes stale.
+ */
+static void
+host_order(struct amap *m)
+{
+	struct det_host_stat *r = (struct det_host_stat *)(void *)m->recs, *p;
+	struct host_mark6 *k;
+	size_t n = m->n, i, j, n4;
+
+	for (i = 1; i < n && cmp_host(&r[i - 1], &r[i]) < 0; i++)
+		;
+	if (i >= n)
+		return;
+	big_free(m->slots, m->nslots * sizeof(*m->slots));
+	m->slots = NULL;
+	m->nslots = 0;
+	m->unindexed = true;
+	p = NULL;
+	if ((k = big_calloc(2 * n * sizeof(*k))) == NULL ||
+	    (p = big_calloc(m->cap * m->reclen)) == NULL) {
+		big_free(k, 2 * n * sizeof(*k));
+		qsort(r, n, sizeof(*r), cmp_host);
+		return;
+	}
+	for (i = 0, n4 = 0; i < n; i++)
+		if (r[i].af == 4)
+			record_mark(&k[n4++], r, i);
+	for (i = 0, j = n4; i < n; i++)
+		if (r[i].af != 4)
+			record_mark(&k[j++], r, i);
+	sort_v6(k, k + n, n4);
+	sort_v6(k + n4, k + n + n4, n - n4);
+	for (i = 0; i < n; i++)
+		p[i] = r[k[i].st];
+	big_free(m->recs, m->cap * m->reclen);
+	m->recs = (unsigned char *)p;
+	big_free(k, 2 * n * sizeof(*k));
+}
+
+void
+det_agg_settle(struct det_agg *a)
+{
+	struct host_tally *t = &a->tally;
+	uint8_t addr[16];
+	size_t i, hosts;
+	bool bulk = false;
+
+	if (t->n4 + t->n6 > 0 && !tally_sort(t)) {
+		/* Each in its turn: slower, the same counts. */
+		for (i = 0; i < t->n4; i++) {
+			v4_addr(t->v4[i], addr);
+			host_count(a, 4, addr, (unsigned)(t->v4[i] & 0xff), 1);
+		}
+		for (i = 0; i < t->n6; i++) {
+			v6_addr(&t->v6[i], addr);
+			host_count(a, 6, addr, t->v6[i].st, 1);
+		}
+	} else if (t->n4 + t->n6 > 0) {
+		for (i = 0, hosts = 0; i < t->n4; i++)
+			hosts += i == 0 || t->v4[i] >> 8 != t->v4[i - 1] >> 8;
+		for (i = 0; i < t->n6; i++)
+			hosts += i == 0 || t->v6[i].hi != t->v6[i - 1].hi ||
+			    t->v6[i].lo != t->v6[i - 1].lo;
+		/*
+		 * Into a map that never had a record (the capture's end),
+		 * the records go in address order, IPv4 first, and stay so.
+		 */
+		bulk = amap_bulk(&a->host, hosts);
+		count_v4(a, bulk, t->v4, t->n4);
+		count_v6(a, bulk, t->v6, t->n6);
+	}
+	big_free(t->v4, t->cap4 * sizeof(*t->v4));
+	big_free(t->v6, t->cap6 * sizeof(*t->v6));
+	memset(t, 0, sizeof(*t));
+	if (!bulk)
+		host_order(&a->host);
 }
 
 static void

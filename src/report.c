@@ -1679,16 +1679,6 @@ text_header(struct rpt *r, const struct det_agg *agg, bool before)
 }
 
 static int
-cmp_host(const void *x, const void *y)
-{
-	const struct det_host_stat *a = x, *b = y;
-
-	if (a->af != b->af)
-		return a->af - b->af;
-	return memcmp(a->addr, b->addr, 16);
-}
-
-static int
 cmp_tw(const void *x, const void *y)
 {
 	const struct det_tw_stat *a = x, *b = y;
@@ -1768,126 +1758,13 @@ tw_shown(const struct det_tw_stat *v, size_t n, size_t *m, size_t *keys)
 	return p;
 }
 
-/* A host's address as two numbers, for a sort without memcmp(). */
-struct host_key {
-	uint64_t	hi, lo;
-	uint32_t	af;
-	uint32_t	idx;
-};
-
-/* Byte b of a host key, 0 the least significant (lo's last byte). */
-static unsigned
-host_key_byte(const struct host_key *k, unsigned b)
-{
-	if (b < 8)
-		return (unsigned)(k->lo >> (8 * b)) & 0xff;
-	if (b < 16)
-		return (unsigned)(k->hi >> (8 * (b - 8))) & 0xff;
-	return k->af & 0xff;
-}
-
-#define HOST_KEY_BYTES	17
-
-/*
- * Sort by (af, hi, lo): a least significant byte first radix sort,
- * over only the bytes in which the keys differ (a few, when one family
- * is sorted at a time as hosts_sorted() does).  A netstat view has a
- * record per host, tens of thousands on a busy capture; qsort() took
- * 30 ms there.
- */
-static void
-host_keys_sort(struct host_key *k, struct host_key *tmp, size_t n)
-{
-	size_t cnt[HOST_KEY_BYTES][256];	/* 35 KB */
-	struct host_key *src = k, *dst = tmp, *sw;
-	uint64_t dhi, dlo;
-	uint32_t daf;
-	size_t i, sum, c;
-	unsigned b, v, j, nb, bytes[HOST_KEY_BYTES];
-
-	if (n < 2)
-		return;
-	/* The bytes in which some key differs from the first. */
-	for (i = 1, dhi = dlo = daf = 0; i < n; i++) {
-		dhi |= k[i].hi ^ k[0].hi;
-		dlo |= k[i].lo ^ k[0].lo;
-		daf |= k[i].af ^ k[0].af;
-	}
-	for (b = 0, nb = 0; b < HOST_KEY_BYTES; b++)
-		if ((b < 8 ? dlo >> (8 * b) : b < 16 ? dhi >> (8 * (b - 8)) :
-		    daf) & 0xff)
-			bytes[nb++] = b;
-	memset(cnt, 0, nb * sizeof(cnt[0]));
-	for (i = 0; i < n; i++)
-		for (j = 0; j < nb; j++)
-			cnt[j][host_key_byte(&k[i], bytes[j])]++;
-	for (j = 0; j < nb; j++) {
-		b = bytes[j];
-		for (v = 0, sum = 0; v < 256; v++) {
-			c = cnt[j][v];
-			cnt[j][v] = sum;
-			sum += c;
-		}
-		for (i = 0; i < n; i++)
-			dst[cnt[j][host_key_byte(&src[i], b)]++] = src[i];
-		sw = src;
-		src = dst;
-		dst = sw;
-	}
-	if (src != k)
-		memcpy(k, src, n * sizeof(*k));
-}
-
-static void
-host_key_set(struct host_key *k, const struct det_host_stat *h, size_t i)
-{
-	k->hi = dec_addr_half(h->addr, 0);
-	k->lo = dec_addr_half(h->addr, 1);
-	k->af = h->af;
-	k->idx = (uint32_t)i;
-}
-
-/* The hosts sorted as cmp_host() orders them; big_free() it, n of them. */
-static struct det_host_stat *
-hosts_sorted(const struct det_host_stat *v, size_t n)
-{
-	struct det_host_stat *p;
-	struct host_key *k;
-	size_t i, j, n4;
-
-	if (n == 0 || (p = big_calloc(n * sizeof(*p))) == NULL)
-		return NULL;
-	if ((k = big_calloc(2 * n * sizeof(*k))) == NULL) {
-		memcpy(p, v, n * sizeof(*p));
-		qsort(p, n, sizeof(*p), cmp_host);
-		return p;
-	}
-	/*
-	 * IPv4 hosts first (the lower family), then the rest: sorted apart,
-	 * the IPv4 keys skip the bytes that IPv6 addresses would make vary.
-	 */
-	for (i = 0, n4 = 0; i < n; i++)
-		if (v[i].af == 4)
-			host_key_set(&k[n4++], &v[i], i);
-	for (i = 0, j = n4; i < n; i++)
-		if (v[i].af != 4)
-			host_key_set(&k[j++], &v[i], i);
-	host_keys_sort(k, k + n, n4);
-	host_keys_sort(k + n4, k + n + n4, n - n4);
-	for (i = 0; i < n; i++)
-		p[i] = v[k[i].idx];
-	big_free(k, 2 * n * sizeof(*k));
-	return p;
-}
-
 static void
 text_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
     const struct det_agg *agg, const struct rpt_counters *pc)
 {
-	const struct det_host_stat *hv;
+	const struct det_host_stat *hs;
 	const struct det_tw_stat *tv;
 	const struct det_cw_stat *cv;
-	struct det_host_stat *hs;
 	struct det_tw_stat *tws;
 	struct det_cw_stat *cws;
 	size_t n, m, i;
@@ -2003,7 +1880,7 @@ text_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 			    (unsigned long long)det_agg_tw_forgotten(agg));
 		free(tws);
 	}
-	n = det_agg_hosts(agg, &hv);
+	n = det_agg_hosts(agg, &hs);
 	if (r->cfg->at_set) {
 		sb_puts(b, "\nStates per host at ");
 		utc_time(b, r->cfg->at_ns, true);
@@ -2013,7 +1890,7 @@ text_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 	} else {
 		sb_puts(b, "\nStates per host at capture end (netstat view)\n");
 	}
-	if ((hs = hosts_sorted(hv, n)) != NULL) {
+	if (n > 0) {
 		/* A line per host, tens of thousands: no printf. */
 		for (i = 0; i < n; i++) {
 			SB_LIT(b, "  ");
@@ -2028,7 +1905,6 @@ text_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 			}
 			sb_putc(b, '\n');
 		}
-		big_free(hs, n * sizeof(*hs));
 	} else {
 		sb_puts(b, "  (no open connections)\n");
 	}
@@ -2039,10 +1915,9 @@ json_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
     const struct det_agg *agg, const struct rpt_counters *pc)
 {
 	const struct det_summary *s = det_agg_summary(agg);
-	const struct det_host_stat *hv;
+	const struct det_host_stat *hs;
 	const struct det_tw_stat *tv;
 	const struct det_cw_stat *cv;
-	struct det_host_stat *hs;
 	struct det_tw_stat *tws;
 	struct det_cw_stat *cws;
 	size_t n, i;
@@ -2170,8 +2045,8 @@ json_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 		sb_ts(b, r->cfg->at_ns);
 	}
 	sb_puts(b, ",\"netstat\":{");
-	n = det_agg_hosts(agg, &hv);
-	if ((hs = hosts_sorted(hv, n)) != NULL) {
+	n = det_agg_hosts(agg, &hs);
+	if (n > 0) {
 		for (i = 0, m = 0; i < n; i++) {
 			int sm = 0;
 
@@ -2188,7 +2063,6 @@ json_summary(struct rpt *r, struct sbuf *b, const struct trk_stats *ts,
 			}
 			sb_putc(b, '}');
 		}
-		big_free(hs, n * sizeof(*hs));
 	}
 	sb_puts(b, "}");
 	if (pc->live)

@@ -1772,6 +1772,7 @@ trk_finish(struct trk *t)
 	tw_finish(t);
 	flow_clear(t->ft);
 	free(v);
+	det_agg_settle(t->agg);
 	trk_trim(t);	/* a no-op while a sink still holds some */
 }
 

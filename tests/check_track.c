@@ -1062,6 +1062,205 @@ START_TEST(test_max_flows_evicts_least_recent)
 }
 END_TEST
 
+/* ---- the netstat view's tally (detect_agg.c) ---- */
+
+static uint64_t
+xorshift(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+#define NV_V4	3000
+#define NV_V6	300
+#define NV_HOSTS	(NV_V4 + NV_V6)
+
+/*
+ * Host i: IPv4 ones in runs of 256 that share three bytes, IPv6 ones in
+ * groups of 15 that share the low half, so that a sort must order every
+ * byte that varies.
+ */
+static void
+nv_host(unsigned i, uint8_t *af, uint8_t *addr)
+{
+	unsigned j = i - NV_V4;
+
+	memset(addr, 0, 16);
+	if (i < NV_V4) {
+		*af = 4;
+		addr[0] = (uint8_t)(10 + (i >> 10));
+		addr[1] = (uint8_t)((i >> 8) & 3);
+		addr[2] = 1;
+		addr[3] = (uint8_t)(i * 29 + 7);
+		return;
+	}
+	*af = 6;
+	addr[0] = 0x20;
+	addr[1] = 0x01;
+	addr[3] = (uint8_t)(j % 3);
+	addr[7] = (uint8_t)(j / 3 % 5);
+	addr[15] = (uint8_t)(j / 15);
+}
+
+static int
+nv_cmp(const struct det_host_stat *a, const struct det_host_stat *b)
+{
+	if (a->af != b->af)
+		return a->af - b->af;
+	return memcmp(a->addr, b->addr, 16);
+}
+
+/* Add n endpoints of random hosts below nh in random states. */
+static void
+nv_add(uint64_t *x, size_t n, unsigned nh, uint32_t want[][FSM_ST_MAX])
+{
+	uint8_t af, addr[16];
+	unsigned i, st;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		i = (unsigned)(xorshift(x) % nh);
+		st = (unsigned)(xorshift(x) % FSM_ST_MAX);
+		nv_host(i, &af, addr);
+		det_host_add(agg, af, addr, (enum fsm_state)st);
+		if (st != FSM_ST_CLOSED && st != FSM_ST_LISTEN)
+			want[i][st]++;
+	}
+}
+
+/* The view holds exactly the hosts and counts of want, in order. */
+static void
+nv_check(uint32_t want[][FSM_ST_MAX], unsigned nh)
+{
+	const struct det_host_stat *h;
+	struct det_host_stat key;
+	size_t n = det_agg_hosts(agg, &h), j, hosts = 0;
+	unsigned i, st;
+	bool found;
+
+	for (i = 0; i < nh; i++) {
+		uint32_t total = 0;
+
+		for (st = 0; st < FSM_ST_MAX; st++)
+			total += want[i][st];
+		if (total == 0)
+			continue;
+		hosts++;
+		memset(&key, 0, sizeof(key));
+		nv_host(i, &key.af, key.addr);
+		for (j = 0, found = false; j < n && !found; j++)
+			found = nv_cmp(&h[j], &key) == 0;
+		ck_assert_msg(found, "host %u missing", i);
+		for (st = 0; st < FSM_ST_MAX; st++)
+			ck_assert_uint_eq(h[j - 1].count[st], want[i][st]);
+	}
+	ck_assert_uint_eq(n, hosts);
+	for (j = 1; j < n; j++)
+		ck_assert_msg(nv_cmp(&h[j - 1], &h[j]) < 0,
+		    "records %zu and %zu out of order", j - 1, j);
+	ck_assert_uint_eq(det_agg_untracked(agg), 0);
+}
+
+/*
+ * Endpoints counted at the capture's end wait in a tally, sorted and
+ * counted a host at a time: the same counts as one lookup each, the
+ * records in address order (IPv4 first); a second tally is added to
+ * the records of the first, and the view is in that order again.
+ */
+START_TEST(test_netstat_tally)
+{
+	static uint32_t want[NV_HOSTS + 100][FSM_ST_MAX];
+	uint64_t x = 88172645463325252ULL;
+
+	memset(want, 0, sizeof(want));
+	nv_add(&x, 60000, NV_HOSTS, want);
+	det_agg_settle(agg);
+	nv_check(want, NV_HOSTS);
+	/* Again: some hosts known, 100 new (IPv6, past the others). */
+	nv_add(&x, 20000, NV_HOSTS + 100, want);
+	det_agg_settle(agg);
+	nv_check(want, NV_HOSTS + 100);
+	det_agg_settle(agg);
+	nv_check(want, NV_HOSTS + 100);
+}
+END_TEST
+
+static void
+cap_host(uint32_t i, uint8_t *addr)
+{
+	memset(addr, 0, 16);
+	addr[0] = 10;
+	addr[1] = (uint8_t)(i >> 16);
+	addr[2] = (uint8_t)(i >> 8);
+	addr[3] = (uint8_t)i;
+}
+
+static const struct det_host_stat *
+cap_find(uint32_t i)
+{
+	const struct det_host_stat *h;
+	size_t n = det_agg_hosts(agg, &h), j;
+	uint8_t addr[16];
+
+	cap_host(i, addr);
+	for (j = 0; j < n; j++)
+		if (memcmp(h[j].addr, addr, 16) == 0)
+			return &h[j];
+	return NULL;
+}
+
+/*
+ * At DET_HOST_MAX hosts the view refuses the hosts that come next, in
+ * the order they came, however the tally held them.
+ */
+START_TEST(test_netstat_cap)
+{
+	const uint32_t m = DET_HOST_MAX;
+	const struct det_host_stat *h;
+	uint8_t addr[16];
+	uint32_t i;
+
+	for (i = 0; i < m - 2; i++) {
+		cap_host(i, addr);
+		det_host_add(agg, 4, addr, FSM_ST_ESTABLISHED);
+	}
+	/* A and B take the last two records; C and D are refused. */
+	cap_host(m + 1, addr);			/* A */
+	det_host_add(agg, 4, addr, FSM_ST_ESTABLISHED);
+	cap_host(0, addr);
+	det_host_add(agg, 4, addr, FSM_ST_TIME_WAIT);
+	cap_host(m + 2, addr);			/* B */
+	det_host_add(agg, 4, addr, FSM_ST_CLOSE_WAIT);
+	cap_host(m + 3, addr);			/* C */
+	det_host_add(agg, 4, addr, FSM_ST_ESTABLISHED);
+	cap_host(m + 1, addr);			/* A again */
+	det_host_add(agg, 4, addr, FSM_ST_FIN_WAIT_2);
+	cap_host(m + 4, addr);			/* D */
+	det_host_add(agg, 4, addr, FSM_ST_ESTABLISHED);
+	cap_host(1, addr);
+	det_host_add(agg, 4, addr, FSM_ST_LAST_ACK);
+	det_agg_settle(agg);
+	ck_assert_uint_eq(det_agg_hosts(agg, &h), m);
+	ck_assert_uint_eq(det_agg_untracked(agg), 2);
+	ck_assert_ptr_null(cap_find(m + 3));
+	ck_assert_ptr_null(cap_find(m + 4));
+	ck_assert_ptr_nonnull(h = cap_find(m + 1));
+	ck_assert_uint_eq(h->count[FSM_ST_ESTABLISHED], 1);
+	ck_assert_uint_eq(h->count[FSM_ST_FIN_WAIT_2], 1);
+	ck_assert_ptr_nonnull(h = cap_find(m + 2));
+	ck_assert_uint_eq(h->count[FSM_ST_CLOSE_WAIT], 1);
+	ck_assert_ptr_nonnull(h = cap_find(0));
+	ck_assert_uint_eq(h->count[FSM_ST_ESTABLISHED], 1);
+	ck_assert_uint_eq(h->count[FSM_ST_TIME_WAIT], 1);
+	ck_assert_ptr_nonnull(h = cap_find(1));
+	ck_assert_uint_eq(h->count[FSM_ST_LAST_ACK], 1);
+	ck_assert_ptr_nonnull(h = cap_find(m - 3));
+	ck_assert_uint_eq(h->count[FSM_ST_ESTABLISHED], 1);
+}
+END_TEST
+
 Suite *
 make_suite_track(void)
 {
@@ -1111,6 +1310,8 @@ make_suite_track(void)
 	tcase_add_test(tc, test_tw_keys_forgotten);
 	tcase_add_test(tc, test_max_flows_evicts);
 	tcase_add_test(tc, test_max_flows_evicts_least_recent);
+	tcase_add_test(tc, test_netstat_tally);
+	tcase_add_test(tc, test_netstat_cap);
 	suite_add_tcase(s, tc);
 	return s;
 }
