@@ -1155,6 +1155,13 @@ heap_set(struct trk *t, size_t i, struct tw_hent e)
 }
 
 /*
+ * The heap is 4-ary: an expiry's sift-down takes half the levels of a
+ * binary heap's, and each level moves a record, whose heap_idx written
+ * is a cache miss.
+ */
+#define TW_HEAP_D	4
+
+/*
  * Restore the heap order around entry i after its record's deadlines
  * changed.  The keys are in the heap itself: comparing them reads no
  * record, which would be a cache miss each.
@@ -1163,19 +1170,21 @@ static void
 heap_fix(struct trk *t, size_t i)
 {
 	struct tw_hent e = t->heap[i];
-	size_t j;
+	size_t j, k, end;
 
 	e.due = tw_due(e.r);
-	while (i > 0 && t->heap[(i - 1) / 2].due > e.due) {
-		heap_set(t, i, t->heap[(i - 1) / 2]);
-		i = (i - 1) / 2;
+	while (i > 0 && t->heap[(i - 1) / TW_HEAP_D].due > e.due) {
+		heap_set(t, i, t->heap[(i - 1) / TW_HEAP_D]);
+		i = (i - 1) / TW_HEAP_D;
 	}
 	for (;;) {
-		j = 2 * i + 1;
+		j = TW_HEAP_D * i + 1;
 		if (j >= t->nheap)
 			break;
-		if (j + 1 < t->nheap && t->heap[j + 1].due < t->heap[j].due)
-			j++;
+		end = j + TW_HEAP_D < t->nheap ? j + TW_HEAP_D : t->nheap;
+		for (k = j + 1; k < end; k++)
+			if (t->heap[k].due < t->heap[j].due)
+				j = k;
 		if (t->heap[j].due >= e.due)
 			break;
 		heap_set(t, i, t->heap[j]);

@@ -290,6 +290,96 @@ START_TEST(test_foreach_in_segment_order)
 }
 END_TEST
 
+/* A pseudo-random sequence, the same on every run. */
+static uint64_t
+xorshift(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * TIME_WAIT records expire when their deadline passes, in any order:
+ * 3,000 connections closed by the client 10 ms apart, written as
+ * compact records after 5 s of quiet, a third of them given a new
+ * deadline by a retransmitted FIN from the server at a pseudo-random
+ * later time, so that the heap holds deadlines far out of the order
+ * they came in, and a few ended early by an RST from the client.
+ * Every 39 ms the records still held must be exactly those whose
+ * deadline is later.
+ */
+#define TWH_N	3000
+
+START_TEST(test_tw_heap_order)
+{
+	static int64_t due[TWH_N];
+	const int64_t tw = 60 * S;		/* 2 * MSL */
+	struct trk_sink sink;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	int64_t t, last;
+	uint64_t want, restarts = 0, resets = 0;
+	int i, k;
+
+	cfg.msl_ns = 30 * S;
+	trk_free(trk);
+	memset(&sink, 0, sizeof(sink));
+	sink.conn = on_conn_order;
+	trk = trk_new(&cfg, agg, &sink);
+	for (i = 0; i < TWH_N; i++) {
+		t = (int64_t)i * 10 * MS;
+		seg_on((uint16_t)(20000 + i), 1, t, DEC_TH_SYN, 100, 0, 0);
+		seg_on((uint16_t)(20000 + i), 0, t + 1 * MS, DEC_TH_SYN | A,
+		    5000, 101, 0);
+		seg_on((uint16_t)(20000 + i), 1, t + 2 * MS, A, 101, 5001, 0);
+		seg_on((uint16_t)(20000 + i), 1, t + 3 * MS, F, 101, 5001, 0);
+		seg_on((uint16_t)(20000 + i), 0, t + 4 * MS, F, 5001, 102, 0);
+		seg_on((uint16_t)(20000 + i), 1, t + 5 * MS, A, 102, 5002, 0);
+		/* The client is in TIME_WAIT from the server's FIN. */
+		due[i] = t + 4 * MS + tw;
+	}
+	last = (int64_t)(TWH_N - 1) * 10 * MS + 5 * MS;
+	/* Every connection written: quiet for 5 s in TIME_WAIT. */
+	trk_advance(trk, SB_T0 + last + 6 * S);
+	ck_assert_uint_eq(trk_stats(trk)->tw_live, TWH_N);
+	/*
+	 * Retransmitted FINs, in time order, each restarting 2 * MSL; then
+	 * time alone.  Each segment and each step runs the timers.
+	 */
+	for (t = last + 6 * S, k = 0; t < 30 * S + 3 * tw; t += 3 * MS, k++) {
+		i = (int)(xorshift(&x) % TWH_N);
+		if (t < 30 * S + tw / 2 && i % 3 == 0 && due[i] > t) {
+			seg_on((uint16_t)(20000 + i), 0, t, F, 5001, 102, 0);
+			due[i] = t + tw;
+			restarts++;
+		} else if (t < 30 * S + tw / 2 && i % 5 == 1 && due[i] > t) {
+			/* Gone at once: taken from the middle of the heap. */
+			seg_on((uint16_t)(20000 + i), 1, t, R, 102, 0, 0);
+			due[i] = t;
+			resets++;
+		} else {
+			trk_advance(trk, SB_T0 + t);
+		}
+		if (k % 13 != 0)
+			continue;
+		for (i = 0, want = 0; i < TWH_N; i++)
+			want += due[i] > t;
+		ck_assert_msg(trk_stats(trk)->tw_live == want,
+		    "at %lld ms: %llu records held, %llu wanted",
+		    (long long)(t / MS),
+		    (unsigned long long)trk_stats(trk)->tw_live,
+		    (unsigned long long)want);
+	}
+	ck_assert_uint_eq(trk_stats(trk)->tw_live, 0);
+	ck_assert_uint_gt(restarts, 1000);
+	ck_assert_uint_gt(resets, 300);
+	ck_assert_uint_eq(trk_stats(trk)->anomaly[TRK_AN_FIN_RETRANSMIT],
+	    restarts);
+	trk_finish(trk);
+}
+END_TEST
+
 /* The TIME_WAIT counts and netstat view after trk_finish(). */
 static uint32_t
 host_tw(int last_octet)
@@ -1064,15 +1154,6 @@ END_TEST
 
 /* ---- the netstat view's tally (detect_agg.c) ---- */
 
-static uint64_t
-xorshift(uint64_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 7;
-	*x ^= *x << 17;
-	return *x;
-}
-
 #define NV_V4	3000
 #define NV_V6	300
 #define NV_HOSTS	(NV_V4 + NV_V6)
@@ -1270,6 +1351,7 @@ make_suite_track(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_normal_close);
 	tcase_add_test(tc, test_tw_expires);
+	tcase_add_test(tc, test_tw_heap_order);
 	tcase_add_test(tc, test_finish_in_id_order);
 	tcase_add_loop_test(tc, test_idle_in_segment_order, 0, 2);
 	tcase_add_loop_test(tc, test_foreach_in_segment_order, 0, 2);
