@@ -373,6 +373,7 @@ struct det_agg {
 	struct amap	tw;
 	struct amap	host;
 	struct host_tally tally;	/* endpoints waiting for host */
+	size_t		host_ordered;	/* host records in address order */
 	struct det_summary sum;
 	struct det_cw_stat *cw_out;
 	size_t		tw_prune_at;
@@ -754,20 +755,6 @@ tally_grow(void *v, size_t *cap, size_t esize)
 	return p;
 }
 
-/* Count n endpoints of host (af, addr) in state st, in the map. */
-static void
-host_count(struct det_agg *a, uint8_t af, const uint8_t *addr,
-    unsigned st, uint32_t n)
-{
-	struct det_host_stat key, *r;
-
-	memset(&key, 0, sizeof(key));
-	key.af = af;
-	memcpy(key.addr, addr, 16);
-	if ((r = amap_get(&a->host, &key)) != NULL)
-		r->count[st] += n;
-}
-
 /* Into the tally: false when it cannot grow. */
 static bool
 tally_add(struct host_tally *t, uint8_t af, const uint8_t *addr,
@@ -796,11 +783,34 @@ tally_add(struct host_tally *t, uint8_t af, const uint8_t *addr,
 	return true;
 }
 
+/*
+ * Count the run of one host's endpoints, their states added up: into a
+ * record of its own after amap_bulk() (bulk), else through the index.
+ */
+static void
+host_count_run(struct det_agg *a, bool bulk, uint8_t af,
+    const uint8_t *addr, const uint32_t *cnt)
+{
+	struct det_host_stat key, *r;
+	unsigned st;
+
+	memset(&key, 0, sizeof(key));
+	key.af = af;
+	memcpy(key.addr, addr, 16);
+	if (bulk)
+		r = amap_put(&a->host, &key);
+	else if ((r = amap_get(&a->host, &key)) == NULL)
+		return;
+	for (st = 0; st < FSM_ST_MAX; st++)
+		r->count[st] += cnt[st];
+}
+
 void
 det_host_add(struct det_agg *a, uint8_t af, const uint8_t *addr,
     enum fsm_state st)
 {
 	struct host_tally *t = &a->tally;
+	uint32_t cnt[FSM_ST_MAX] = { 0 };
 
 	if (st == FSM_ST_CLOSED || st == FSM_ST_LISTEN)
 		return;
@@ -810,7 +820,8 @@ det_host_add(struct det_agg *a, uint8_t af, const uint8_t *addr,
 		return;
 	/* Near the cap, or no memory: at once, after those waiting. */
 	det_agg_settle(a);
-	host_count(a, af, addr, (unsigned)st, 1);
+	cnt[st] = 1;
+	host_count_run(a, false, af, addr, cnt);
 }
 
 /* The address of a v4 tally entry. */
@@ -916,28 +927,6 @@ sort_v6(struct host_mark6 *v, struct host_mark6 *tmp, size_t n)
 		memcpy(v, src, n * sizeof(*v));
 }
 
-/*
- * Count the run of one host's endpoints, their states added up: into a
- * record of its own after amap_bulk() (bulk), else through the index.
- */
-static void
-host_count_run(struct det_agg *a, bool bulk, uint8_t af,
-    const uint8_t *addr, const uint32_t *cnt)
-{
-	struct det_host_stat key, *r;
-	unsigned st;
-
-	memset(&key, 0, sizeof(key));
-	key.af = af;
-	memcpy(key.addr, addr, 16);
-	if (bulk)
-		r = amap_put(&a->host, &key);
-	else if ((r = amap_get(&a->host, &key)) == NULL)
-		return;
-	for (st = 0; st < FSM_ST_MAX; st++)
-		r->count[st] += cnt[st];
-}
-
 static void
 count_v4(struct det_agg *a, bool bulk, const uint64_t *v, size_t n)
 {
@@ -1009,16 +998,21 @@ record_mark(struct host_mark6 *k, const struct det_host_stat *r, size_t i)
 /*
  * The host map's records in address order, IPv4 first, as the reports
  * list them: sorted by key and moved, their index made again when next
- * needed.  The host map never frees a record, so no index of the free
- * stack goes stale.
+ * needed.  Nothing to do when no record came since the last time: they
+ * never move otherwise (the host map never frees one, so no index of the
+ * free stack goes stale either).
  */
 static void
-host_order(struct amap *m)
+host_order(struct det_agg *a)
 {
+	struct amap *m = &a->host;
 	struct det_host_stat *r = (struct det_host_stat *)(void *)m->recs, *p;
 	struct host_mark6 *k;
 	size_t n = m->n, i, j, n4;
 
+	if (n == a->host_ordered)
+		return;
+	a->host_ordered = n;
 	for (i = 1; i < n && cmp_host(&r[i - 1], &r[i]) < 0; i++)
 		;
 	if (i >= n)
@@ -1053,21 +1047,10 @@ void
 det_agg_settle(struct det_agg *a)
 {
 	struct host_tally *t = &a->tally;
-	uint8_t addr[16];
 	size_t i, hosts;
 	bool bulk = false;
 
-	if (t->n4 + t->n6 > 0 && !tally_sort(t)) {
-		/* Each in its turn: slower, the same counts. */
-		for (i = 0; i < t->n4; i++) {
-			v4_addr(t->v4[i], addr);
-			host_count(a, 4, addr, (unsigned)(t->v4[i] & 0xff), 1);
-		}
-		for (i = 0; i < t->n6; i++) {
-			v6_addr(&t->v6[i], addr);
-			host_count(a, 6, addr, t->v6[i].st, 1);
-		}
-	} else if (t->n4 + t->n6 > 0) {
+	if (t->n4 + t->n6 > 0 && tally_sort(t)) {
 		for (i = 0, hosts = 0; i < t->n4; i++)
 			hosts += i == 0 || t->v4[i] >> 8 != t->v4[i - 1] >> 8;
 		for (i = 0; i < t->n6; i++)
@@ -1078,14 +1061,17 @@ det_agg_settle(struct det_agg *a)
 		 * the records go in address order, IPv4 first, and stay so.
 		 */
 		bulk = amap_bulk(&a->host, hosts);
-		count_v4(a, bulk, t->v4, t->n4);
-		count_v6(a, bulk, t->v6, t->n6);
 	}
+	/* Unsorted (no memory for the sort), runs are shorter: same counts. */
+	count_v4(a, bulk, t->v4, t->n4);
+	count_v6(a, bulk, t->v6, t->n6);
 	big_free(t->v4, t->cap4 * sizeof(*t->v4));
 	big_free(t->v6, t->cap6 * sizeof(*t->v6));
 	memset(t, 0, sizeof(*t));
-	if (!bulk)
-		host_order(&a->host);
+	if (bulk)
+		a->host_ordered = a->host.n;
+	else
+		host_order(a);
 }
 
 static void

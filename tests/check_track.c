@@ -1339,6 +1339,14 @@ START_TEST(test_netstat_cap)
 	ck_assert_uint_eq(h->count[FSM_ST_LAST_ACK], 1);
 	ck_assert_ptr_nonnull(h = cap_find(m - 3));
 	ck_assert_uint_eq(h->count[FSM_ST_ESTABLISHED], 1);
+	/* At the cap a known host's endpoints still count, each at once. */
+	cap_host(5, addr);
+	for (i = 0; i < 50000; i++)
+		det_host_add(agg, 4, addr, FSM_ST_ESTABLISHED);
+	det_agg_settle(agg);
+	ck_assert_ptr_nonnull(h = cap_find(5));
+	ck_assert_uint_eq(h->count[FSM_ST_ESTABLISHED], 50001);
+	ck_assert_uint_eq(det_agg_untracked(agg), 2);
 }
 END_TEST
 
@@ -1392,6 +1400,11 @@ make_suite_track(void)
 	tcase_add_test(tc, test_tw_keys_forgotten);
 	tcase_add_test(tc, test_max_flows_evicts);
 	tcase_add_test(tc, test_max_flows_evicts_least_recent);
+	suite_add_tcase(s, tc);
+	/* A million hosts in the cap's test: room for a slow machine. */
+	tc = tcase_create("netstat view");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_netstat_tally);
 	tcase_add_test(tc, test_netstat_cap);
 	suite_add_tcase(s, tc);
