@@ -737,10 +737,12 @@ det_agg_timewait(const struct det_agg *a, const struct det_tw_stat **out)
  * each one a lookup in the host map, most of them cache misses (a
  * quarter of the engine's time there).  They wait in a tally instead,
  * filled in order, and det_agg_settle() sorts it and counts each host
- * once, the new ones appended to the map in address order.  The tally holds no
- * more endpoints than the map's cap has room for hosts, which bounds its
- * memory, and so that each of them is sure of its record and the order
- * they are counted in cannot change which hosts the cap refuses.
+ * once, the new ones appended to the map in address order.
+ *
+ * The tally holds no more endpoints than the map's cap has room for
+ * hosts.  That bounds its memory, and each endpoint in it is sure of its
+ * record, so the order they are counted in cannot change which hosts the
+ * cap refuses.
  */
 
 /* The element array v of *cap elements of esize bytes, grown; or NULL. */
@@ -810,7 +812,7 @@ det_host_add(struct det_agg *a, uint8_t af, const uint8_t *addr,
     enum fsm_state st)
 {
 	struct host_tally *t = &a->tally;
-	uint32_t cnt[FSM_ST_MAX] = { 0 };
+	uint32_t cnt[FSM_ST_MAX];
 
 	if (st == FSM_ST_CLOSED || st == FSM_ST_LISTEN)
 		return;
@@ -820,6 +822,7 @@ det_host_add(struct det_agg *a, uint8_t af, const uint8_t *addr,
 		return;
 	/* Near the cap, or no memory: at once, after those waiting. */
 	det_agg_settle(a);
+	memset(cnt, 0, sizeof(cnt));
 	cnt[st] = 1;
 	host_count_run(a, false, af, addr, cnt);
 }
@@ -890,6 +893,13 @@ sort_v4(uint64_t *v, uint64_t *tmp, size_t n)
 		memcpy(v, src, n * sizeof(*v));
 }
 
+/* Whether two IPv6 entries are of one host. */
+static bool
+mark6_eq(const struct host_mark6 *x, const struct host_mark6 *y)
+{
+	return x->hi == y->hi && x->lo == y->lo;
+}
+
 static unsigned
 mark6_byte(const struct host_mark6 *e, unsigned b)
 {
@@ -952,8 +962,7 @@ count_v6(struct det_agg *a, bool bulk, const struct host_mark6 *v, size_t n)
 
 	for (i = 0; i < n; i = j) {
 		memset(cnt, 0, sizeof(cnt));
-		for (j = i; j < n && v[j].hi == v[i].hi && v[j].lo == v[i].lo;
-		    j++)
+		for (j = i; j < n && mark6_eq(&v[j], &v[i]); j++)
 			cnt[v[j].st]++;
 		v6_addr(&v[i], addr);
 		host_count_run(a, bulk, 6, addr, cnt);
@@ -1054,8 +1063,7 @@ det_agg_settle(struct det_agg *a)
 		for (i = 0, hosts = 0; i < t->n4; i++)
 			hosts += i == 0 || t->v4[i] >> 8 != t->v4[i - 1] >> 8;
 		for (i = 0; i < t->n6; i++)
-			hosts += i == 0 || t->v6[i].hi != t->v6[i - 1].hi ||
-			    t->v6[i].lo != t->v6[i - 1].lo;
+			hosts += i == 0 || !mark6_eq(&t->v6[i], &t->v6[i - 1]);
 		/*
 		 * Into a map that never had a record (the capture's end),
 		 * the records go in address order, IPv4 first, and stay so.
