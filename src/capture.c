@@ -617,8 +617,13 @@ feed_batch(struct trk *t, const struct cap_batch *b)
 			trk_prefetch(t, it[k + CAP_AHEAD1].hash, 1);
 		if (k + CAP_AHEAD2 < n)
 			trk_prefetch(t, it[k + CAP_AHEAD2].hash, 2);
-		if (k + CAP_AHEAD3 < n)
+		if (k + CAP_AHEAD3 < n) {
 			trk_prefetch(t, it[k + CAP_AHEAD3].hash, 3);
+			if (it[k + CAP_AHEAD3].seg.flags & DEC_TH_FIN)
+				trk_prefetch_fin(t, &it[k + CAP_AHEAD3].key,
+				    it[k + CAP_AHEAD3].hash,
+				    it[k + CAP_AHEAD3].dir);
+		}
 		trk_segment_key(t, &it[k].seg, it[k].pktno, &it[k].key,
 		    it[k].hash, it[k].dir);
 	}

@@ -194,6 +194,11 @@ struct conn {
 	bool		simultaneous_close:1;	/* FINs crossed */
 	bool		tw_record:1;	/* written in TIME_WAIT (track.c) */
 	bool		syn_given_up:1;	/* handshake quiet for --syn-timeout */
+	/*
+	 * Bit CONN_CLIENT, CONN_SERVER: that end sent a FIN (its fin_seen),
+	 * here on the first cache line for trk_prefetch_fin().
+	 */
+	unsigned	fins:2;
 	uint32_t	syn_retx;
 	uint32_t	synack_retx;
 	uint32_t	nrsts;

@@ -91,6 +91,14 @@ void	det_tw_change(struct det_agg *a, struct conn *c, int side,
  */
 void	det_tw_leave(struct det_agg *a, uint32_t rec);
 /*
+ * An endpoint of host local may enter TIME_WAIT a few segments from now,
+ * toward remote's server port rport: warm the index entry that
+ * det_tw_change() will read for it, a cache miss otherwise.  Changes
+ * nothing.
+ */
+void	det_tw_prefetch(const struct det_agg *a, uint8_t af,
+	    const uint8_t *local, const uint8_t *remote, uint16_t rport);
+/*
  * The netstat view: one endpoint of host addr was in state st.  It may
  * wait in a tally until det_agg_settle() counts it.  The view keeps at
  * most DET_HOST_MAX hosts, the first seen; an endpoint of any other is

@@ -673,6 +673,21 @@ det_tw_leave(struct det_agg *a, uint32_t rec)
 }
 
 void
+det_tw_prefetch(const struct det_agg *a, uint8_t af, const uint8_t *local,
+    const uint8_t *remote, uint16_t rport)
+{
+	const struct amap *m = &a->tw;
+	struct det_tw_stat key;
+	uint32_t h;
+
+	if (m->nslots == 0)
+		return;
+	tw_key(&key, af, local, remote, rport);
+	h = amap_hash(&key, m->keylen);
+	__builtin_prefetch(&m->slots[h & (m->nslots - 1)]);
+}
+
+void
 det_tw_change(struct det_agg *a, struct conn *c, int side, int delta,
     int64_t at)
 {

@@ -1059,6 +1059,7 @@ run_fsm(struct trk *t, struct conn *c, int side, const struct dec_seg *seg,
 			fin_ack_lost(t, c, side, seg->ts_ns);
 		if (!ev.fin_retransmit) {
 			s->fin_seen = true;
+			c->fins |= 1u << side;
 			s->fin_seq = seg->seq + seg->paylen;
 			if (s->t_fin == 0)
 				s->t_fin = seg->ts_ns;
@@ -1604,6 +1605,22 @@ trk_prefetch(struct trk *t, uint32_t hash, int stage)
 		__builtin_prefetch(&c->ep[0]);
 		__builtin_prefetch(&c->ep[1]);
 	}
+}
+
+void
+trk_prefetch_fin(struct trk *t, const struct flow_key *key, uint32_t hash,
+    int dir)
+{
+	const struct conn *c;
+	int side;
+
+	if ((c = flow_peek(t->ft, hash)) == NULL)
+		return;
+	/* The second FIN: its receiver sent the first. */
+	side = dir == c->client_kside ? CONN_CLIENT : CONN_SERVER;
+	if (c->fins == 1u << !side)
+		det_tw_prefetch(t->agg, key->af, key->addr[!dir],
+		    key->addr[dir], key->port[!c->client_kside]);
 }
 
 void

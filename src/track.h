@@ -109,6 +109,15 @@ void		trk_segment_key(struct trk *t, const struct dec_seg *seg,
  * stage 2's fetch is in) its neighbours on the LRU and timer lists.
  */
 void		trk_prefetch(struct trk *t, uint32_t hash, int stage);
+/*
+ * At stage 3, for a segment with FIN sent from flow key side dir: when
+ * only the other end sent a FIN before, that end enters TIME_WAIT on
+ * this one, and its TIME_WAIT count is warmed (det_tw_prefetch()).  Only
+ * the flow key and the connection's first cache line are read: the rest
+ * of it may not have come in yet.
+ */
+void		trk_prefetch_fin(struct trk *t, const struct flow_key *key,
+		    uint32_t hash, int dir);
 /* The engine would wait for segments: let the sink work (its idle). */
 bool		trk_idle(struct trk *t);
 /* Run timers up to now (TIME_WAIT expiry, idle, closed linger). */

@@ -45,6 +45,17 @@ static struct det_agg *agg;
 static struct trk *trk;
 static uint64_t pktno;
 
+/*
+ * The ends that sent a FIN, as c->fins must say on the connection's
+ * first cache line (trk_prefetch_fin() reads it there).
+ */
+static unsigned
+fins_of(const struct conn *c)
+{
+	return (c->ep[CONN_CLIENT].fin_seen ? 1u << CONN_CLIENT : 0) |
+	    (c->ep[CONN_SERVER].fin_seen ? 1u << CONN_SERVER : 0);
+}
+
 static void
 on_conn(void *arg, const struct conn *c, enum trk_end why)
 {
@@ -91,6 +102,7 @@ on_conn(void *arg, const struct conn *c, enum trk_end why)
 		s->find_half[i] = c->findings[i].half_close;
 	}
 	s->nfind = (int)c->nfindings;
+	ck_assert_uint_eq(c->fins, fins_of(c));
 }
 
 static void
@@ -916,11 +928,29 @@ START_TEST(test_close_wait)
 }
 END_TEST
 
+/* trk_foreach(): the live connection's c->fins and its ends' FINs. */
+static unsigned live_fins, live_fin_seen;
+
+static void
+visit_fins(void *arg, const struct conn *c)
+{
+	(void)arg;
+	live_fins = c->fins;
+	live_fin_seen = fins_of(c);
+}
+
 START_TEST(test_half_close)
 {
 	open_conn(0, 100);
+	trk_foreach(trk, visit_fins, NULL, NULL);
+	ck_assert_uint_eq(live_fins, 0);
 	seg(1, 10 * MS, F, 111, 5001, 0);
 	seg(0, 11 * MS, A, 5001, 112, 0);
+	/* A retransmission of the client's FIN changes nothing. */
+	seg(1, 12 * MS, F, 111, 5001, 0);
+	trk_foreach(trk, visit_fins, NULL, NULL);
+	ck_assert_uint_eq(live_fins, 1u << CONN_CLIENT);
+	ck_assert_uint_eq(live_fin_seen, 1u << CONN_CLIENT);
 	/* The server answers 3 x 1000 bytes after the client's FIN. */
 	seg(0, 200 * MS, A | DEC_TH_PSH, 5001, 112, 1000);
 	seg(1, 201 * MS, A, 112, 6001, 0);
