@@ -98,6 +98,8 @@ void	det_tw_leave(struct det_agg *a, uint32_t rec);
  */
 void	det_tw_prefetch(const struct det_agg *a, uint8_t af,
 	    const uint8_t *local, const uint8_t *remote, uint16_t rport);
+/* Warm the record of handle rec, which det_tw_leave() will write. */
+void	det_tw_warm(const struct det_agg *a, uint32_t rec);
 /*
  * The netstat view: one endpoint of host addr was in state st.  It may
  * wait in a tally until det_agg_settle() counts it.  The view keeps at

@@ -688,6 +688,14 @@ det_tw_prefetch(const struct det_agg *a, uint8_t af, const uint8_t *local,
 }
 
 void
+det_tw_warm(const struct det_agg *a, uint32_t rec)
+{
+	if (rec != 0)
+		__builtin_prefetch(a->tw.recs + (size_t)(rec - 1) *
+		    a->tw.reclen, 1);
+}
+
+void
 det_tw_change(struct det_agg *a, struct conn *c, int side, int delta,
     int64_t at)
 {

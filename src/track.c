@@ -1273,11 +1273,40 @@ tw_free(struct trk *t, struct trk_tw *r, int64_t at)
 	t->st.live--;
 }
 
+/*
+ * Warm what the next expiries touch, each a cache miss otherwise (a
+ * fifth of the engine's time at the 1.6M benchmark capture went to
+ * them): the first record's slot and TIME_WAIT counts, and the records
+ * of its children in the heap, one of which comes first once it goes.
+ * That first record was a child when this last ran, so reading it here
+ * seldom waits.
+ */
+static void
+tw_warm(const struct trk *t)
+{
+	const struct trk_tw *r;
+	size_t k, end;
+
+	if (t->nheap == 0)
+		return;
+	r = t->heap[0].r;
+	__builtin_prefetch(&r->slot->tomb_until);
+	det_tw_warm(t->agg, r->tw_rec[0]);
+	det_tw_warm(t->agg, r->tw_rec[1]);
+	end = t->nheap < 1 + TW_HEAP_D ? t->nheap : 1 + TW_HEAP_D;
+	for (k = 1; k < end; k++) {
+		__builtin_prefetch(t->heap[k].r);
+		__builtin_prefetch((const char *)t->heap[k].r +
+		    sizeof(struct trk_tw) - 1);
+	}
+}
+
 /* End every TIME_WAIT whose 2*MSL ran out by now. */
 static void
 tw_expire(struct trk *t, int64_t now)
 {
 	struct trk_tw *r;
+	bool any = false;
 	int s;
 
 	while (t->nheap > 0 && t->heap[0].due <= now) {
@@ -1289,7 +1318,10 @@ tw_expire(struct trk *t, int64_t now)
 			tw_free(t, r, now);
 		else
 			heap_fix(t, 0);
+		any = true;
 	}
+	if (any)
+		tw_warm(t);
 }
 
 /*
