@@ -345,17 +345,50 @@ flow_tomb(struct flowtab *ft, struct flow_slot *slot, int64_t until)
 	ft->tomb_tail = slot;
 }
 
+/* The bucket that holds slot s (as flow_remove() finds it). */
+static struct flow_slot **
+bucket_of(const struct flowtab *ft, const struct flow_slot *s)
+{
+	size_t b = s->hash & (ft->size[0] - 1);
+
+	if (ft->size[1] == 0 || b >= ft->rehash_idx)
+		return &ft->tab[0][b];
+	return &ft->tab[1][s->hash & (ft->size[1] - 1)];
+}
+
+/*
+ * The FIFO's slots were last touched a minute ago, and each pop reads the
+ * next one's link and unlinks the slot from its bucket: cache misses, one
+ * after another (7 % of the engine's samples at the 1.6M benchmark
+ * capture).  Each pop therefore warms two pops ahead: with h the new head
+ * and n the one after it (both warmed before), the slot after n, n's
+ * bucket, and the first slot of h's bucket, which the unlinking of h
+ * walks.  (Written out in the loop: GCC takes a static function that
+ * only reads and prefetches for a pure one, and drops its calls.)
+ */
 void
 flow_tomb_expire(struct flowtab *ft, int64_t now)
 {
-	struct flow_slot *s;
+	struct flow_slot *s, *h, *n, *f;
 
 	while ((s = ft->tomb_head) != NULL) {
 		if (s->tomb_until > now && s->conn == NULL)
 			return;
-		ft->tomb_head = s->tomb_next;
-		if (ft->tomb_head == NULL)
+		ft->tomb_head = h = s->tomb_next;
+		if (h == NULL) {
 			ft->tomb_tail = NULL;
+		} else {
+			if ((n = h->tomb_next) != NULL) {
+				if (n->tomb_next != NULL) {
+					__builtin_prefetch(n->tomb_next);
+					__builtin_prefetch(
+					    &n->tomb_next->tomb_next);
+				}
+				__builtin_prefetch(bucket_of(ft, n));
+			}
+			if ((f = *bucket_of(ft, h)) != NULL && f != h)
+				__builtin_prefetch(f);
+		}
 		if (s->tomb_until == -1) {
 			/* Removed while queued: free it now. */
 			pool_put(ft->slots, s);
