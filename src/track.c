@@ -1158,9 +1158,15 @@ heap_set(struct trk *t, size_t i, struct tw_hent e)
 /*
  * The heap is 4-ary: an expiry's sift-down takes half the levels of a
  * binary heap's, and each level moves a record, whose heap_idx written
- * is a cache miss.
+ * is a cache miss.  TW_HEAP_PAD entries of the allocation come before
+ * heap[0], so that in a mapping (on a 2 MiB boundary) the four children
+ * of an entry, 4i+1 to 4i+4, share one cache line, and the children of
+ * those four the four lines that follow: the sift-down warms them a
+ * level ahead, for the heap (4.8 MB at the 1.6M capture) is out of the
+ * caches below its first levels.
  */
 #define TW_HEAP_D	4
+#define TW_HEAP_PAD	3
 
 /*
  * Restore the heap order around entry i after its record's deadlines
@@ -1182,6 +1188,10 @@ heap_fix(struct trk *t, size_t i)
 		j = TW_HEAP_D * i + 1;
 		if (j >= t->nheap)
 			break;
+		/* The groups of children of entries j to j + 3. */
+		for (k = TW_HEAP_D * j + 1; k < t->nheap &&
+		    k < TW_HEAP_D * (j + TW_HEAP_D) + 1; k += TW_HEAP_D)
+			__builtin_prefetch(&t->heap[k]);
 		end = j + TW_HEAP_D < t->nheap ? j + TW_HEAP_D : t->nheap;
 		for (k = j + 1; k < end; k++)
 			if (t->heap[k].due < t->heap[j].due)
@@ -1195,6 +1205,19 @@ heap_fix(struct trk *t, size_t i)
 	due_by(t, e.due);
 }
 
+/* The heap's allocation, and the bytes of one for n entries. */
+static struct tw_hent *
+heap_base(const struct trk *t)
+{
+	return t->heap != NULL ? t->heap - TW_HEAP_PAD : NULL;
+}
+
+static size_t
+heap_bytes(size_t n)
+{
+	return n == 0 ? 0 : (n + TW_HEAP_PAD) * sizeof(struct tw_hent);
+}
+
 static bool
 heap_push(struct trk *t, struct trk_tw *r)
 {
@@ -1203,14 +1226,14 @@ heap_push(struct trk *t, struct trk_tw *r)
 
 	if (t->nheap == t->capheap) {
 		ncap = t->capheap == 0 ? 1024 : t->capheap * 2;
-		if ((v = big_realloc(t->heap, t->capheap * sizeof(*v),
-		    ncap * sizeof(*v))) == NULL)
+		if ((v = big_realloc(heap_base(t), heap_bytes(t->capheap),
+		    heap_bytes(ncap))) == NULL)
 			return false;
-		t->heap = v;
+		t->heap = v + TW_HEAP_PAD;
 		t->capheap = ncap;
 	}
-	big_ahead_at(t->heap, t->capheap * sizeof(*t->heap),
-	    t->nheap * sizeof(*t->heap), sizeof(*t->heap));
+	big_ahead_at(heap_base(t), heap_bytes(t->capheap),
+	    heap_bytes(t->nheap), sizeof(*t->heap));
 	heap_set(t, t->nheap++, e);
 	heap_fix(t, t->nheap - 1);
 	return true;
@@ -1588,7 +1611,7 @@ trk_free(struct trk *t)
 	}
 	pool_free(t->conns);
 	pool_free(t->tws);
-	big_free(t->heap, t->capheap * sizeof(*t->heap));
+	big_free(heap_base(t), heap_bytes(t->capheap));
 	flow_free(t->ft);
 	free(t);
 }
