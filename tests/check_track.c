@@ -939,18 +939,33 @@ visit_fins(void *arg, const struct conn *c)
 	live_fin_seen = fins_of(c);
 }
 
-START_TEST(test_half_close)
+/*
+ * c->fins while the connection is open: none, then the client's FIN (its
+ * retransmission adds nothing), then both, as its ends' fin_seen say.
+ */
+START_TEST(test_fins_first_line)
 {
 	open_conn(0, 100);
 	trk_foreach(trk, visit_fins, NULL, NULL);
 	ck_assert_uint_eq(live_fins, 0);
 	seg(1, 10 * MS, F, 111, 5001, 0);
 	seg(0, 11 * MS, A, 5001, 112, 0);
-	/* A retransmission of the client's FIN changes nothing. */
 	seg(1, 12 * MS, F, 111, 5001, 0);
 	trk_foreach(trk, visit_fins, NULL, NULL);
 	ck_assert_uint_eq(live_fins, 1u << CONN_CLIENT);
 	ck_assert_uint_eq(live_fin_seen, 1u << CONN_CLIENT);
+	seg(0, 20 * MS, F, 5001, 112, 0);
+	trk_foreach(trk, visit_fins, NULL, NULL);
+	ck_assert_uint_eq(live_fins, 3);
+	ck_assert_uint_eq(live_fin_seen, 3);
+}
+END_TEST
+
+START_TEST(test_half_close)
+{
+	open_conn(0, 100);
+	seg(1, 10 * MS, F, 111, 5001, 0);
+	seg(0, 11 * MS, A, 5001, 112, 0);
 	/* The server answers 3 x 1000 bytes after the client's FIN. */
 	seg(0, 200 * MS, A | DEC_TH_PSH, 5001, 112, 1000);
 	seg(1, 201 * MS, A, 112, 6001, 0);
@@ -1424,6 +1439,7 @@ make_suite_track(void)
 	tcase_add_test(tc, test_close_wait);
 	tcase_add_test(tc, test_close_wait_short_near_miss);
 	tcase_add_test(tc, test_half_close);
+	tcase_add_test(tc, test_fins_first_line);
 	tcase_add_test(tc, test_half_close_near_miss);
 	tcase_add_test(tc, test_simultaneous_close);
 	tcase_add_test(tc, test_simultaneous_close_tw_ends);
