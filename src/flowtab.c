@@ -345,7 +345,11 @@ flow_tomb(struct flowtab *ft, struct flow_slot *slot, int64_t until)
 	ft->tomb_tail = slot;
 }
 
-/* The bucket that holds slot s (as flow_remove() finds it). */
+/*
+ * The bucket flow_remove() looks in first for slot s.  A slot inserted
+ * while the table is rehashed can be in the new table instead: then the
+ * warming below fetches the wrong bucket, and nothing else changes.
+ */
 static struct flow_slot **
 bucket_of(const struct flowtab *ft, const struct flow_slot *s)
 {

@@ -1299,11 +1299,10 @@ tw_free(struct trk *t, struct trk_tw *r, int64_t at)
 /*
  * Warm what the next expiries touch, each a cache miss otherwise (with
  * the tombstones' unlinking and the heap, about a sixth of the engine's
- * samples at the 1.6M benchmark capture went to the expiries): the
- * first record's slot and TIME_WAIT counts, and the records
- * of its children in the heap, one of which comes first once it goes.
- * That first record was a child when this last ran, so reading it here
- * seldom waits.
+ * samples at the 1.6M benchmark capture went to the expiries): the first
+ * record's slot and TIME_WAIT counts, and the records of its children in
+ * the heap, one of which comes first once it goes.  That first record
+ * was a child when this last ran, so reading it here seldom waits.
  */
 static void
 tw_warm(const struct trk *t)
