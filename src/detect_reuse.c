@@ -9,10 +9,12 @@
  * newer TCP timestamp (RFC 6191).  A SYN on a tuple whose previous
  * connection never closed is a different finding: open_tuple_reuse.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "detect.h"
+#include "sbuf.h"
 #include "seq.h"
 
 /* Linux tcp_tw_reuse: the new ISN is the old snd_nxt + 65535 + 2. */
@@ -108,29 +110,38 @@ det_reuse(const struct conn *old, struct conn *new,
 	}
 }
 
-static int
-explain_2msl(const struct conn *c, const struct conn_finding *f, char *buf,
-    size_t len)
+/* Why a reuse was or was not safe, after "...; the cause; ". */
+static void
+explain_safety(struct sb_fix *x, const struct conn_finding *f)
 {
-	const char *holder = conn_side_name(f->side);
-	const char *safe, *cause;
-	char why[160];
+	if (f->safe == 1 && f->basis == 1) {
+		sb_fix_puts(x, "safe: new ISN ");
+		sb_fix_u64(x, f->new_seq);
+		sb_fix_puts(x, " is above the previous incarnation's last "
+		    "sequence ");
+		sb_fix_u64(x, f->old_seq);
+		sb_fix_puts(x, " (RFC 1122 4.2.2.13)");
+	} else if (f->safe == 1) {
+		sb_fix_puts(x, "safe: the SYN's timestamp is newer than the "
+		    "previous incarnation's (RFC 6191)");
+	} else if (f->safe == 0) {
+		sb_fix_puts(x, "UNSAFE: new ISN ");
+		sb_fix_u64(x, f->new_seq);
+		sb_fix_puts(x, " is not above ");
+		sb_fix_u64(x, f->old_seq);
+		sb_fix_puts(x, " and no newer timestamp; old duplicates can "
+		    "corrupt the new connection");
+	} else {
+		sb_fix_puts(x, "safety unknown: the capture holds too little "
+		    "of the previous incarnation");
+	}
+}
 
-	if (f->safe == 1 && f->basis == 1)
-		snprintf(why, sizeof(why), "safe: new ISN %u is above the "
-		    "previous incarnation's last sequence %u (RFC 1122 "
-		    "4.2.2.13)", f->new_seq, f->old_seq);
-	else if (f->safe == 1)
-		snprintf(why, sizeof(why), "safe: the SYN's timestamp is newer "
-		    "than the previous incarnation's (RFC 6191)");
-	else if (f->safe == 0)
-		snprintf(why, sizeof(why), "UNSAFE: new ISN %u is not above "
-		    "%u and no newer timestamp; old duplicates can corrupt "
-		    "the new connection", f->new_seq, f->old_seq);
-	else
-		snprintf(why, sizeof(why), "safety unknown: the capture holds "
-		    "too little of the previous incarnation");
-	safe = why;
+static void
+explain_2msl(struct sb_fix *x, const struct conn_finding *f)
+{
+	const char *cause;
+
 	if (f->side == CONN_CLIENT) {
 		if (f->basis == 1 && f->new_seq - f->old_seq ==
 		    TW_REUSE_ISN_STEP)
@@ -146,58 +157,96 @@ explain_2msl(const struct conn *c, const struct conn_finding *f, char *buf,
 		    "TIME_WAIT (allowed when the ISN or timestamp is newer); "
 		    "the client bound a port still in the server's TIME_WAIT";
 	}
-	(void)c;
-	return snprintf(buf, len, "2*MSL violation: the %s still held "
-	    "TIME_WAIT of connection %llu (entered %.3f s before the SYN, "
-	    "2*MSL = %.0f s); %s; %s", holder,
-	    (unsigned long long)f->previous_id, (double)f->duration / 1e9,
-	    2.0 * (double)f->msl / 1e9, cause, safe);
+	sb_fix_puts(x, "2*MSL violation: the ");
+	sb_fix_puts(x, conn_side_name(f->side));
+	sb_fix_puts(x, " still held TIME_WAIT of connection ");
+	sb_fix_u64(x, f->previous_id);
+	sb_fix_puts(x, " (entered ");
+	sb_fix_sec(x, f->duration, 3);
+	sb_fix_puts(x, " s before the SYN, 2*MSL = ");
+	if (f->msl >= 0 && f->msl <= INT64_MAX / 2) {
+		sb_fix_sec(x, 2 * f->msl, 0);
+	} else {
+		/* Not from --msl, which takes at most 10^9 s. */
+		char t[64];
+
+		snprintf(t, sizeof(t), "%.0f", 2.0 * (double)f->msl / 1e9);
+		sb_fix_puts(x, t);
+	}
+	sb_fix_puts(x, " s); ");
+	sb_fix_puts(x, cause);
+	sb_fix_puts(x, "; ");
+	explain_safety(x, f);
 }
 
 int
 det_finding_explain(const struct conn *c, const struct conn_finding *f,
     char *buf, size_t len)
 {
+	struct sb_fix x;
+	const char *side = conn_side_name(f->side);
+
+	(void)c;
+	sb_fix_init(&x, buf, len);
 	switch (f->kind) {
 	case FIND_TWO_MSL_VIOLATION:
-		return explain_2msl(c, f, buf, len);
+		explain_2msl(&x, f);
+		break;
 	case FIND_OPEN_TUPLE_REUSE:
-		return snprintf(buf, len, "a SYN reused the tuple of "
-		    "connection %llu, which never closed (the other end was "
-		    "still %s, last seen %.3f s before): the client lost its "
-		    "socket silently (reboot, RST lost) or reused a port",
-		    (unsigned long long)f->previous_id,
-		    fsm_state_name((enum fsm_state)f->prev_state),
-		    (double)f->duration / 1e9);
+		sb_fix_puts(&x, "a SYN reused the tuple of connection ");
+		sb_fix_u64(&x, f->previous_id);
+		sb_fix_puts(&x, ", which never closed (the other end was "
+		    "still ");
+		sb_fix_puts(&x, fsm_state_name((enum fsm_state)f->prev_state));
+		sb_fix_puts(&x, ", last seen ");
+		sb_fix_sec(&x, f->duration, 3);
+		sb_fix_puts(&x, " s before): the client lost its socket "
+		    "silently (reboot, RST lost) or reused a port");
+		break;
 	case FIND_CLOSE_WAIT:
-		if (f->half_close)
-			return snprintf(buf, len, "CLOSE_WAIT %.3f s on the "
-			    "%s%s, but it kept sending data: a legitimate "
-			    "half close", (double)f->duration / 1e9,
-			    conn_side_name(f->side),
-			    f->open_at_end ? " (still open at capture end)" :
-			    "");
-		if (f->open_at_end)
-			return snprintf(buf, len, "the %s was still in "
-			    "CLOSE_WAIT at the end of the capture, %.3f s "
-			    "after the peer's FIN: the peer closed, and the "
-			    "application has not closed its socket",
-			    conn_side_name(f->side),
-			    (double)f->duration / 1e9);
-		return snprintf(buf, len, "the %s sat in CLOSE_WAIT for "
-		    "%.3f s: the peer closed, and the application was slow "
-		    "to close its socket", conn_side_name(f->side),
-		    (double)f->duration / 1e9);
+		if (f->half_close) {
+			sb_fix_puts(&x, "CLOSE_WAIT ");
+			sb_fix_sec(&x, f->duration, 3);
+			sb_fix_puts(&x, " s on the ");
+			sb_fix_puts(&x, side);
+			sb_fix_puts(&x, f->open_at_end ?
+			    " (still open at capture end)" : "");
+			sb_fix_puts(&x, ", but it kept sending data: a "
+			    "legitimate half close");
+		} else if (f->open_at_end) {
+			sb_fix_puts(&x, "the ");
+			sb_fix_puts(&x, side);
+			sb_fix_puts(&x, " was still in CLOSE_WAIT at the end "
+			    "of the capture, ");
+			sb_fix_sec(&x, f->duration, 3);
+			sb_fix_puts(&x, " s after the peer's FIN: the peer "
+			    "closed, and the application has not closed its "
+			    "socket");
+		} else {
+			sb_fix_puts(&x, "the ");
+			sb_fix_puts(&x, side);
+			sb_fix_puts(&x, " sat in CLOSE_WAIT for ");
+			sb_fix_sec(&x, f->duration, 3);
+			sb_fix_puts(&x, " s: the peer closed, and the "
+			    "application was slow to close its socket");
+		}
+		break;
 	case FIND_TIME_WAIT_PRESSURE:
-		return snprintf(buf, len, "TIME_WAIT pressure: the %s holds "
-		    "%lld TIME_WAIT sockets toward this server, near the "
-		    "ephemeral port range (\"Cannot assign requested "
-		    "address\" ahead)", conn_side_name(f->side),
-		    (long long)f->duration);
+		sb_fix_puts(&x, "TIME_WAIT pressure: the ");
+		sb_fix_puts(&x, side);
+		sb_fix_puts(&x, " holds ");
+		sb_fix_i64(&x, f->duration);
+		sb_fix_puts(&x, " TIME_WAIT sockets toward this server, near "
+		    "the ephemeral port range (\"Cannot assign requested "
+		    "address\" ahead)");
+		break;
 	case FIND_EVICTED:
-		return snprintf(buf, len, "evicted by --max-flows: the table "
-		    "was full; states are as last seen");
+		sb_fix_puts(&x, "evicted by --max-flows: the table was full; "
+		    "states are as last seen");
+		break;
 	default:
-		return snprintf(buf, len, "finding");
+		sb_fix_puts(&x, "finding");
+		break;
 	}
+	return sb_fix_end(&x);
 }

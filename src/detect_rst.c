@@ -10,9 +10,8 @@
  * (RFC 9293 3.10.7.1), while an application's abort (SO_LINGER {1,0},
  * close with unread data) leaves with RST|ACK from the live socket.
  */
-#include <stdio.h>
-
 #include "detect.h"
+#include "sbuf.h"
 #include "seq.h"
 
 bool
@@ -154,69 +153,117 @@ answered(uint8_t fl)
 	return "a segment";
 }
 
+/* "N bytes from the client" and the like. */
+static void
+peer_bytes(struct sb_fix *x, uint32_t n, const char *prep, const char *peer)
+{
+	sb_fix_u64(x, n);
+	sb_fix_puts(x, " bytes ");
+	sb_fix_puts(x, prep);
+	sb_fix_puts(x, " the ");
+	sb_fix_puts(x, peer);
+}
+
 int
 det_rst_explain(const struct conn_rst *r, char *buf, size_t len)
 {
 	const char *who = conn_side_name(r->from);
 	const char *peer = conn_side_name(!r->from);
-	double since = (double)r->since / 1e9;
+	struct sb_fix x;
 
+	sb_fix_init(&x, buf, len);
 	switch (r->cls) {
 	case RST_REFUSED:
-		return snprintf(buf, len, "connection refused: the %s "
-		    "answered the SYN with RST (no listener on the port)", who);
+		sb_fix_puts(&x, "connection refused: the ");
+		sb_fix_puts(&x, who);
+		sb_fix_puts(&x, " answered the SYN with RST (no listener on "
+		    "the port)");
+		break;
 	case RST_ABORT:
-		if (r->unread)
-			return snprintf(buf, len, "abort: the %s reset a "
-			    "synchronized connection without FIN; %u bytes "
-			    "from the %s arrived after its last data: if "
-			    "the application had not read them, close() with "
+		sb_fix_puts(&x, "abort: the ");
+		sb_fix_puts(&x, who);
+		if (r->unread) {
+			sb_fix_puts(&x, " reset a synchronized connection "
+			    "without FIN; ");
+			peer_bytes(&x, r->unread_bytes, "from", peer);
+			sb_fix_puts(&x, " arrived after its last data: if the "
+			    "application had not read them, close() with "
 			    "unread data (Linux sends RST, not FIN); if it "
-			    "had, SO_LINGER {1,0} or an abort", who,
-			    r->unread_bytes, peer);
-		return snprintf(buf, len, "abort: the %s reset a "
-		    "synchronized connection without FIN and had answered "
-		    "all data it received: SO_LINGER {1,0}, an application "
-		    "abort or a crash", who);
+			    "had, SO_LINGER {1,0} or an abort");
+		} else {
+			sb_fix_puts(&x, " reset a synchronized connection "
+			    "without FIN and had answered all data it "
+			    "received: SO_LINGER {1,0}, an application abort "
+			    "or a crash");
+		}
+		break;
 	case RST_AFTER_PREMATURE_CLOSE:
-		if (r->premature_from == FSM_ST_FIN_WAIT_2)
-			return snprintf(buf, len, "RST after premature "
-			    "close: the %s's FIN had been acknowledged "
-			    "%.3f s before, but its socket was gone when "
-			    "the %s's FIN arrived: an orphaned FIN_WAIT_2 "
-			    "destroyed early (net.ipv4.tcp_fin_timeout, or "
-			    "no time-wait bucket: net.ipv4.tcp_max_tw_buckets "
-			    "overflow)", who, since, peer);
-		return snprintf(buf, len, "RST after premature close: the %s "
-		    "should have been in TIME_WAIT (entered %.3f s before) "
-		    "and would have acknowledged %s; it had already gone to "
-		    "CLOSED (net.ipv4.tcp_max_tw_buckets overflow, "
-		    "tcp_tw_recycle, or a stack with a short TIME_WAIT)",
-		    who, since, answered(r->answers));
+		sb_fix_puts(&x, "RST after premature close: the ");
+		sb_fix_puts(&x, who);
+		if (r->premature_from == FSM_ST_FIN_WAIT_2) {
+			sb_fix_puts(&x, "'s FIN had been acknowledged ");
+			sb_fix_sec(&x, r->since, 3);
+			sb_fix_puts(&x, " s before, but its socket was gone "
+			    "when the ");
+			sb_fix_puts(&x, peer);
+			sb_fix_puts(&x, "'s FIN arrived: an orphaned "
+			    "FIN_WAIT_2 destroyed early "
+			    "(net.ipv4.tcp_fin_timeout, or no time-wait "
+			    "bucket: net.ipv4.tcp_max_tw_buckets overflow)");
+		} else {
+			sb_fix_puts(&x, " should have been in TIME_WAIT "
+			    "(entered ");
+			sb_fix_sec(&x, r->since, 3);
+			sb_fix_puts(&x, " s before) and would have "
+			    "acknowledged ");
+			sb_fix_puts(&x, answered(r->answers));
+			sb_fix_puts(&x, "; it had already gone to CLOSED "
+			    "(net.ipv4.tcp_max_tw_buckets overflow, "
+			    "tcp_tw_recycle, or a stack with a short "
+			    "TIME_WAIT)");
+		}
+		break;
 	case RST_DATA_AFTER_CLOSE:
-		return snprintf(buf, len, "data after close: the %s had "
-		    "closed (sent FIN) and reset the connection when %u "
-		    "bytes of the %s's data arrived (the application no "
-		    "longer reads)", who, r->unread_bytes, peer);
+		sb_fix_puts(&x, "data after close: the ");
+		sb_fix_puts(&x, who);
+		sb_fix_puts(&x, " had closed (sent FIN) and reset the "
+		    "connection when ");
+		peer_bytes(&x, r->unread_bytes, "of", peer);
+		sb_fix_puts(&x, "'s data arrived (the application no longer "
+		    "reads)");
+		break;
 	case RST_HALF_OPEN:
-		if (r->sender_state == FSM_ST_SYN_SENT)
-			return snprintf(buf, len, "half-open: the %s, in "
-			    "SYN_SENT, reset an ACK that did not acknowledge "
-			    "its SYN; the ACK belonged to an older connection "
-			    "the %s still held on this tuple (a challenge "
-			    "ACK, RFC 5961 4), which this RST clears", who,
-			    peer);
-		return snprintf(buf, len, "half-open: the %s had no state "
-		    "for this connection (%s) and answered %s with a "
-		    "stateless RST: a reboot, a vanished socket, or state "
-		    "lost in a middlebox", who,
-		    r->sender_state == FSM_ST_CLOSED ? "already closed" :
-		    "no socket", answered(r->answers));
+		sb_fix_puts(&x, "half-open: the ");
+		sb_fix_puts(&x, who);
+		if (r->sender_state == FSM_ST_SYN_SENT) {
+			sb_fix_puts(&x, ", in SYN_SENT, reset an ACK that did "
+			    "not acknowledge its SYN; the ACK belonged to an "
+			    "older connection the ");
+			sb_fix_puts(&x, peer);
+			sb_fix_puts(&x, " still held on this tuple (a "
+			    "challenge ACK, RFC 5961 4), which this RST "
+			    "clears");
+		} else {
+			sb_fix_puts(&x, " had no state for this connection (");
+			sb_fix_puts(&x, r->sender_state == FSM_ST_CLOSED ?
+			    "already closed" : "no socket");
+			sb_fix_puts(&x, ") and answered ");
+			sb_fix_puts(&x, answered(r->answers));
+			sb_fix_puts(&x, " with a stateless RST: a reboot, a "
+			    "vanished socket, or state lost in a middlebox");
+		}
+		break;
 	case RST_OUT_OF_WINDOW:
-		return snprintf(buf, len, "out of window: sequence %u is not "
-		    "acceptable to the %s (RFC 5961 3.2), which ignores it: "
-		    "a stale duplicate or an injected RST", r->seq, peer);
+		sb_fix_puts(&x, "out of window: sequence ");
+		sb_fix_u64(&x, r->seq);
+		sb_fix_puts(&x, " is not acceptable to the ");
+		sb_fix_puts(&x, peer);
+		sb_fix_puts(&x, " (RFC 5961 3.2), which ignores it: a stale "
+		    "duplicate or an injected RST");
+		break;
 	default:
-		return snprintf(buf, len, "unclassified RST");
+		sb_fix_puts(&x, "unclassified RST");
+		break;
 	}
+	return sb_fix_end(&x);
 }

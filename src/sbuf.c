@@ -9,7 +9,9 @@
 #endif
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -307,6 +309,110 @@ sb_ts(struct sbuf *b, int64_t ns)
 
 	if ((o = sb_room(b, SB_TS_MAX)) != NULL)
 		sb_done(b, sb_ts_at(b, o, ns));
+}
+
+void
+sb_fix_init(struct sb_fix *f, char *buf, size_t len)
+{
+	f->p = buf;
+	f->len = len;
+	f->n = 0;
+	if (len > 0)
+		buf[0] = '\0';
+}
+
+static void
+sb_fix_putn(struct sb_fix *f, const char *s, size_t n)
+{
+	size_t k;
+
+	if (f->n + 1 < f->len) {
+		k = f->len - 1 - f->n;
+		if (k > n)
+			k = n;
+		memcpy(f->p + f->n, s, k);
+		f->p[f->n + k] = '\0';
+	}
+	f->n += n;
+}
+
+void
+sb_fix_puts(struct sb_fix *f, const char *s)
+{
+	sb_fix_putn(f, s, strlen(s));
+}
+
+void
+sb_fix_u64(struct sb_fix *f, uint64_t v)
+{
+	char t[SB_U64_MAX];
+
+	sb_fix_putn(f, t, (size_t)(sb_u64_at(t, v) - t));
+}
+
+void
+sb_fix_i64(struct sb_fix *f, int64_t v)
+{
+	if (v < 0) {
+		sb_fix_putn(f, "-", 1);
+		sb_fix_u64(f, (uint64_t)0 - (uint64_t)v);
+	} else {
+		sb_fix_u64(f, (uint64_t)v);
+	}
+}
+
+/*
+ * Below 10^15 ns (11.6 days) the double nearest ns / 10^9 lies within
+ * 6e-11 of it, and a rounding boundary of d decimals is a whole number of
+ * nanoseconds away from ns, at least 1e-9 s unless ns sits right on it:
+ * rounding the integer then gives what printf() gives for the double,
+ * which it rounds exactly.  On a boundary (a tie) the double decides,
+ * and printf() is asked.
+ */
+#define SB_FIX_EXACT	1000000000000000LL
+
+void
+sb_fix_sec(struct sb_fix *f, int64_t ns, int decimals)
+{
+	static const int64_t p10[10] = {
+		1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+		100000000, 1000000000
+	};
+	char t[SB_U64_MAX + 16], *o;
+	int64_t unit, q, r;
+	int i;
+
+	if (decimals < 0 || decimals > 9)
+		decimals = decimals < 0 ? 0 : 9;
+	unit = p10[9 - decimals];
+	q = ns / unit;
+	r = ns % unit;
+	if (ns < 0 || ns >= SB_FIX_EXACT || (unit > 1 && r * 2 == unit)) {
+		int n = snprintf(t, sizeof(t), "%.*f", decimals,
+		    (double)ns / 1e9);
+
+		if (n > 0)
+			sb_fix_putn(f, t, (size_t)n < sizeof(t) ? (size_t)n :
+			    sizeof(t) - 1);
+		return;
+	}
+	if (r * 2 > unit)
+		q++;
+	o = sb_u64_at(t, (uint64_t)(q / p10[decimals]));
+	if (decimals > 0) {
+		q %= p10[decimals];
+		*o++ = '.';
+		for (i = decimals - 1; i >= 0; i--, q /= 10)
+			o[i] = (char)('0' + q % 10);
+		o += decimals;
+	}
+	sb_fix_putn(f, t, (size_t)(o - t));
+}
+
+int
+sb_fix_end(const struct sb_fix *f)
+{
+	return f->n > INT_MAX ? INT_MAX : (int)f->n;
 }
 
 /*

@@ -363,6 +363,83 @@ START_TEST(test_printf)
 }
 END_TEST
 
+/*
+ * sb_fix_sec() gives what printf("%.Nf", ns / 1e9) gives: around each
+ * rounding boundary (ties are printf()'s to decide), for negative times,
+ * and past 10^15 ns, where it asks printf().
+ */
+START_TEST(test_fix_sec)
+{
+	static const int64_t base[] = {
+		0, 1, 999, 1000000, 1500000, 2500000, 123456789,
+		999500000, 1000000000, 30000000000LL, 59999500000LL,
+		1700000000123456789LL, 999999999999999LL,
+		1000000000000000LL, 4611686018427387903LL,
+		INT64_MAX - 1000
+	};
+	char want[64], got[64];
+	struct sb_fix f;
+	size_t i;
+	int d, k;
+
+	for (i = 0; i < sizeof(base) / sizeof(base[0]); i++)
+		for (k = -7; k <= 6; k++)
+			for (d = 0; d <= 9; d++) {
+				/* base - 3 to base + 3, then their negatives */
+				int64_t ns = base[i] + (k < 0 ? k + 4 : k - 3);
+
+				if (k < 0)
+					ns = -ns;
+				snprintf(want, sizeof(want), "%.*f", d,
+				    (double)ns / 1e9);
+				sb_fix_init(&f, got, sizeof(got));
+				sb_fix_sec(&f, ns, d);
+				ck_assert_str_eq(got, want);
+				ck_assert_int_eq(sb_fix_end(&f),
+				    (int)strlen(want));
+			}
+	/* Every tie of three decimals below 2 s, and its neighbours. */
+	for (i = 0; i < 2000; i++)
+		for (k = -1; k <= 1; k++) {
+			int64_t ns = (int64_t)i * 1000000 + 500000 + k;
+
+			snprintf(want, sizeof(want), "%.3f", (double)ns / 1e9);
+			sb_fix_init(&f, got, sizeof(got));
+			sb_fix_sec(&f, ns, 3);
+			ck_assert_str_eq(got, want);
+		}
+}
+END_TEST
+
+/*
+ * The fixed buffer is cut as snprintf() cuts: len - 1 bytes and a NUL,
+ * nothing at all for len 0, and the whole length given back.
+ */
+START_TEST(test_fix_cut)
+{
+	char want[32], got[32];
+	struct sb_fix f;
+	size_t len;
+
+	for (len = 0; len <= 20; len++) {
+		memset(want, 'x', sizeof(want));
+		memset(got, 'x', sizeof(got));
+		snprintf(want, len, "abc %llu def %lld %.3f!",
+		    18446744073709551615ULL, -42LL, 1.25);
+		sb_fix_init(&f, got, len);
+		sb_fix_puts(&f, "abc ");
+		sb_fix_u64(&f, UINT64_MAX);
+		sb_fix_puts(&f, " def ");
+		sb_fix_i64(&f, -42);
+		sb_fix_puts(&f, " ");
+		sb_fix_sec(&f, 1250000000, 3);
+		sb_fix_puts(&f, "!");
+		ck_assert(memcmp(got, want, sizeof(got)) == 0);
+		ck_assert_int_eq(sb_fix_end(&f), 39);
+	}
+}
+END_TEST
+
 Suite *
 make_suite_sbuf(void)
 {
@@ -375,6 +452,8 @@ make_suite_sbuf(void)
 	tcase_add_test(tc, test_at_bounds);
 	tcase_add_test(tc, test_jstr);
 	tcase_add_test(tc, test_printf);
+	tcase_add_test(tc, test_fix_sec);
+	tcase_add_test(tc, test_fix_cut);
 	suite_add_tcase(s, tc);
 	return s;
 }
