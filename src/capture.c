@@ -39,6 +39,7 @@
 #ifdef HAVE_STDIO_EXT_H
 #include <stdio_ext.h>
 #endif
+#include "bigmem.h"
 #include "capture.h"
 #include "cfg.h"
 #include "decode.h"
@@ -683,6 +684,15 @@ read_piped(struct cap_reader *r, struct trk *t)
 		return false;
 	}
 	(void)pthread_setname_np(tid, "synfin-read");
+	/*
+	 * The helper that faults memory in ahead (bigmem.h) starts only now.
+	 * Its MADV_POPULATE_WRITE holds the process's mmap lock while the
+	 * pages are cleared, 25-29 ms a 2 MiB page once the host has taken
+	 * the memory back, and each mmap() waits for it: started before,
+	 * it held the ring's mapping up, and with it the reading thread's
+	 * start, for 20-30 ms of such a run.
+	 */
+	(void)big_ahead_start();
 	for (;;) {
 		/*
 		 * Nothing read yet: the sink may format connections it held

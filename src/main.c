@@ -574,14 +574,13 @@ main(int argc, char **argv)
 	}
 	/*
 	 * Reading files on more than one thread, the memory the engine grows
-	 * into is faulted in off its thread while they are read.  Not for
-	 * the end of the capture: there it spared the engine's thread a few
-	 * tens of milliseconds of page clearing but raised the peak RSS by
-	 * 8 MB at 400k connections and 17-20 MB at 1.6M
-	 * (doc/performance-history.md, twelfth round).
+	 * into is faulted in off its thread while they are read: the reading
+	 * thread starts that helper (capture.c).  Not for the end of the
+	 * capture: there it spared the engine's thread a few tens of
+	 * milliseconds of page clearing but raised the peak RSS by 8 MB at
+	 * 400k connections and 17-20 MB at 1.6M (doc/performance-history.md,
+	 * twelfth round).
 	 */
-	if (cfg.nfiles > 0 && cfg.threads > 1 && cfg.format != FMT_PACKETS)
-		(void)big_ahead_start();
 	for (i = 0; i < cfg.nfiles; i++) {
 		err.msg[0] = '\0';
 		cs = cap_read_file(&cfg, cfg.files[i], trk, &pc, &err);
