@@ -2,9 +2,10 @@
  * bigmem.c: see bigmem.h.
  *
  * Key design: an array of at least BIG_MIN bytes is an anonymous mapping
- * rounded up to 2 MiB, on a 2 MiB boundary, advised MADV_HUGEPAGE (Linux
- * gives huge pages there with THP set to "madvise" or "always"; anywhere
- * else the hint changes nothing).  mremap() grows it without a copy and
+ * rounded up to 2 MiB, on a 2 MiB boundary, advised MADV_HUGEPAGE once
+ * huge pages are found cheap to get here (big_hp below; Linux gives huge
+ * pages there with THP set to "madvise" or "always"; anywhere else the
+ * hint changes nothing).  mremap() grows it without a copy and
  * the new pages come zeroed, so a growing index or record array never
  * copies and never clears by hand.  Below BIG_MIN, and wherever mremap()
  * is missing, malloc() serves: the size of the array alone says which,
@@ -31,10 +32,12 @@
  * leaks are still caught.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sys/mman.h>
 
@@ -57,13 +60,51 @@ map_len(size_t size)
 }
 
 /*
+ * Whether new mappings are advised to be huge pages.  A huge page is
+ * faster to use (one TLB entry, one page fault for 2 MiB), but where the
+ * host takes back the memory a guest frees (free page reporting), it
+ * must back each fresh 2 MiB page again: 4.5 to 27 ms a page on the
+ * benchmark's machine, against 0.5 to 1 ms for the same 2 MiB in 4 KiB
+ * pages, and 0.1 to 0.3 ms for a huge page freed moments before and
+ * not yet handed back.  The 100k benchmark capture ran in 0.54-0.67 s
+ * started 5 s after another run, 0.20-0.33 s right after one, and in
+ * 0.22-0.43 s either way with 4 KiB pages (doc/performance-history.md,
+ * twenty-fourth round).  So mappings start in 4 KiB pages, and the
+ * helper (below) times the first chunk it makes as a huge page: huge
+ * pages are taken from then on if that took at most BIG_HP_SLOW_NS, and
+ * given up again as soon as one it makes takes longer.  Given up, new
+ * mappings are advised against them, for a kernel that gives them
+ * unasked (transparent huge pages "always").
+ */
+#define BIG_HP_SLOW_NS	2000000LL	/* for 2 MiB */
+
+static atomic_int big_hp = -1;	/* big_huge_pages() */
+
+static bool
+hp_on(void)
+{
+	return atomic_load_explicit(&big_hp, memory_order_relaxed) == 1;
+}
+
+static int64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
  * A new mapping starting on a 2 MiB boundary, so that all of it can be
- * huge pages: over-mapped by 2 MiB and trimmed (newer kernels align such
- * mappings themselves, older ones do not).  mremap() may move a grown
- * array off the boundary: then only its aligned 2 MiB ranges are huge.
+ * huge pages (advised so when huge): over-mapped by 2 MiB and trimmed
+ * (newer kernels align such mappings themselves, older ones do not).
+ * mremap() may move a grown array off the boundary: then only its
+ * aligned 2 MiB ranges are huge.
  */
 static void *
-map_new(size_t size)
+map_new(size_t size, bool huge)
 {
 	size_t len = map_len(size), head;
 	unsigned char *p;
@@ -78,8 +119,14 @@ map_new(size_t size)
 		(void)munmap(p, head);
 	(void)munmap(p + head + len, BIG_ALIGN - head);
 	p += head;
-#ifdef MADV_HUGEPAGE
-	(void)madvise(p, len, MADV_HUGEPAGE);
+#if defined(MADV_HUGEPAGE) && defined(MADV_NOHUGEPAGE)
+	/* Found dear: not even where the kernel gives them unasked. */
+	if (huge)
+		(void)madvise(p, len, MADV_HUGEPAGE);
+	else if (atomic_load_explicit(&big_hp, memory_order_relaxed) == 0)
+		(void)madvise(p, len, MADV_NOHUGEPAGE);
+#else
+	(void)huge;
 #endif
 	return p;
 }
@@ -158,16 +205,26 @@ overlaps(const unsigned char *a, size_t alen, const unsigned char *b,
 
 /*
  * A new mapping of len bytes (a multiple of 2 MiB), faulted in, or NULL;
- * called and returning with mu held, which it lets go meanwhile.
+ * called and returning with mu held, which it lets go meanwhile.  The
+ * first is made of huge pages, and each made of huge pages is timed to
+ * decide whether the next ones are (big_hp).
  */
 static unsigned char *
 make(size_t len)
 {
+	bool huge = atomic_load_explicit(&big_hp, memory_order_relaxed) != 0;
 	unsigned char *p;
+	int64_t t;
 
 	pthread_mutex_unlock(&ahead.mu);
-	if ((p = map_new(len)) != NULL)
+	if ((p = map_new(len, huge)) != NULL) {
+		t = mono_ns();
 		touch(p, len, true);
+		if (huge)
+			atomic_store_explicit(&big_hp, (mono_ns() - t) /
+			    (int64_t)(len / BIG_ALIGN) <= BIG_HP_SLOW_NS ? 1 : 0,
+			    memory_order_relaxed);
+	}
 	pthread_mutex_lock(&ahead.mu);
 	return p;
 }
@@ -289,6 +346,16 @@ hold(unsigned char *p, size_t len)
 
 /* ---- arrays ---- */
 
+int
+big_huge_pages(void)
+{
+#ifndef BIG_PLAIN
+	return atomic_load_explicit(&big_hp, memory_order_relaxed);
+#else
+	return 0;
+#endif
+}
+
 bool
 big_maps(size_t size)
 {
@@ -309,7 +376,7 @@ big_calloc(size_t size)
 	if (size >= BIG_MIN) {
 		if ((p = take_made(map_len(size))) != NULL)
 			return p;
-		return map_new(size);
+		return map_new(size, hp_on());
 	}
 #endif
 	return calloc(1, size);
@@ -335,6 +402,11 @@ big_realloc(void *p, size_t old, size_t size)
 			if ((q = mremap(p, map_len(old), map_len(size),
 			    MREMAP_MAYMOVE)) == MAP_FAILED)
 				return NULL;
+#ifdef MADV_HUGEPAGE
+			/* Mapped before huge pages were found cheap. */
+			if (hp_on())
+				(void)madvise(q, map_len(size), MADV_HUGEPAGE);
+#endif
 		}
 		if (size < old)
 			memset(q + size, 0, (old < map_len(size) ? old :

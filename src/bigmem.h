@@ -1,10 +1,11 @@
 /*
  * bigmem.h: arrays that grow to megabytes (hash indexes, aggregate
  * records, the TIME_WAIT heap): from 256 KiB up they are mappings of
- * their own, advised to be huge pages and grown by mremap(), so that the
- * engine's thread takes one page fault per 2 MiB it first touches, not
- * one per 4 KiB.  Smaller arrays come from malloc().  The caller keeps
- * each array's size in bytes and passes it back.
+ * their own, grown by mremap(), and advised to be huge pages where these
+ * are found cheap to get (bigmem.c), so that the engine's thread takes
+ * one page fault per 2 MiB it first touches, not one per 4 KiB.  Smaller
+ * arrays come from malloc().  The caller keeps each array's size in
+ * bytes and passes it back.
  */
 #ifndef SYNFIN_BIGMEM_H
 #define SYNFIN_BIGMEM_H
@@ -30,6 +31,15 @@
  * boundary and advised to be huge pages (else it is malloc()'s).
  */
 bool	big_maps(size_t size);
+
+/*
+ * Whether new mappings are advised to be huge pages: -1 not known yet
+ * (they are not), 0 no, 1 yes.  The helper that makes memory ahead
+ * (big_ahead_start()) decides, from the time its first chunk, made of
+ * huge pages, took to be faulted in; -1 without it, 0 where arrays are
+ * never mappings (see big_maps()).
+ */
+int	big_huge_pages(void);
 
 /* size zeroed bytes (size > 0), or NULL on allocation error. */
 void	*big_calloc(size_t size);

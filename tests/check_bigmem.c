@@ -166,10 +166,31 @@ vm_flags(const void *p, char *flags, size_t len)
 	return found;
 }
 
-START_TEST(test_maps_huge)
+/*
+ * Whether the mapping that holds p is advised to be huge pages (VmFlags
+ * "hg"); -1 when that cannot be told (no transparent huge pages, no
+ * smaps).
+ */
+static int
+advised_huge(const void *p)
 {
 	char flags[256];
+
+	if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK) != 0 ||
+	    !vm_flags(p, flags, sizeof(flags)))
+		return -1;
+	return strstr(flags, " hg") != NULL;
+}
+
+/*
+ * Mappings are on a huge page's boundary, and advised to be huge pages
+ * only once the helper has timed its first chunk, made of huge pages,
+ * and found it quick enough (bigmem.c).
+ */
+START_TEST(test_maps_huge)
+{
 	unsigned char *p;
+	int before, after, i;
 
 	ck_assert(!big_maps(256 * KIB - 1));
 #if defined(__linux__) && !defined(SYNFIN_ASAN)
@@ -177,15 +198,28 @@ START_TEST(test_maps_huge)
 #endif
 	if (!big_maps(4 * MIB))
 		return;
+	ck_assert_int_eq(big_huge_pages(), -1);
 	ck_assert_ptr_nonnull(p = big_calloc(4 * MIB));
-	/* On a huge page's boundary, so that all of it can be huge pages. */
 	ck_assert_uint_eq((uintptr_t)p % (2 * MIB), 0);
-	/* Advised, where the kernel has transparent huge pages at all. */
-	if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK) ==
-	    0 && vm_flags(p, flags, sizeof(flags)))
-		ck_assert_msg(strstr(flags, " hg") != NULL,
-		    "VmFlags:%s", flags);
+	ck_assert_int_ne(advised_huge(p), 1);
 	big_free(p, 4 * MIB);
+
+	ck_assert_int_eq(big_ahead_start(), 0);
+	for (i = 0; i < 10000 && big_huge_pages() < 0; i++)
+		usleep(1000);
+	ck_assert_int_ge(before = big_huge_pages(), 0);
+	/* The helper's chunks, like every mapping, on a huge page's boundary. */
+	ck_assert_ptr_nonnull(p = big_chunk());
+	ck_assert_uint_eq((uintptr_t)p % (2 * MIB), 0);
+	big_free(p, BIG_CHUNK);
+	before = big_huge_pages();
+	ck_assert_ptr_nonnull(p = big_calloc(4 * MIB));
+	after = big_huge_pages();
+	/* Unless the helper changed its mind meanwhile. */
+	if (before == after && advised_huge(p) != -1)
+		ck_assert_int_eq(advised_huge(p), before == 1);
+	big_free(p, 4 * MIB);
+	big_ahead_stop();
 }
 END_TEST
 
