@@ -543,18 +543,31 @@ big_ahead_start(void)
 }
 
 void
+big_huge_probe(void)
+{
+#ifndef BIG_PLAIN
+	unsigned char *p;
+
+	pthread_mutex_lock(&ahead.mu);
+	if (!ahead.on && ahead.nchunk < BIG_STOCK &&
+	    atomic_load_explicit(&big_hp, memory_order_relaxed) == -1 &&
+	    (p = make(BIG_CHUNK)) != NULL)
+		ahead.chunk[ahead.nchunk++] = p;
+	pthread_mutex_unlock(&ahead.mu);
+#endif
+}
+
+void
 big_ahead_stop(void)
 {
 	pthread_mutex_lock(&ahead.mu);
-	if (!ahead.on) {
+	if (ahead.on) {
+		ahead.stop = true;
+		pthread_cond_signal(&ahead.work);
 		pthread_mutex_unlock(&ahead.mu);
-		return;
+		pthread_join(ahead.tid, NULL);
+		pthread_mutex_lock(&ahead.mu);
 	}
-	ahead.stop = true;
-	pthread_cond_signal(&ahead.work);
-	pthread_mutex_unlock(&ahead.mu);
-	pthread_join(ahead.tid, NULL);
-	pthread_mutex_lock(&ahead.mu);
 	ahead.on = false;
 	ahead.nfill = 0;
 	while (ahead.nchunk > 0)

@@ -35,9 +35,9 @@ bool	big_maps(size_t size);
 /*
  * Whether new mappings are advised to be huge pages: -1 not known yet
  * (they are not), 0 no, 1 yes.  The helper that makes memory ahead
- * (big_ahead_start()) decides, from the time its first chunk, made of
- * huge pages, took to be faulted in; -1 without it, 0 where arrays are
- * never mappings (see big_maps()).
+ * (big_ahead_start()), or big_huge_probe() without it, decides from the
+ * time its first chunk, made of huge pages, took to be faulted in; 0
+ * where arrays are never mappings (see big_maps()).
  */
 int	big_huge_pages(void);
 
@@ -97,7 +97,16 @@ big_ahead_at(void *p, size_t size, size_t off, size_t len)
  * does nothing.
  */
 int	big_ahead_start(void);
-/* Stop that thread and free what it made that was not taken. */
+/*
+ * Without that thread, decide big_huge_pages() as it would: one chunk
+ * made of huge pages and timed, kept for big_chunk().  Nothing once it
+ * is decided, or while the thread is in force.
+ */
+void	big_huge_probe(void);
+/*
+ * Stop that thread, if any, and free what it or big_huge_probe() made
+ * that was not taken.
+ */
 void	big_ahead_stop(void);
 
 /*

@@ -579,8 +579,11 @@ main(int argc, char **argv)
 	 * capture: there it spared the engine's thread a few tens of
 	 * milliseconds of page clearing but raised the peak RSS by 8 MB at
 	 * 400k connections and 17-20 MB at 1.6M (doc/performance-history.md,
-	 * twelfth round).
+	 * twelfth round).  On one thread, whether huge pages are cheap here
+	 * is found out at once (bigmem.h).
 	 */
+	if (cfg.nfiles > 0 && cfg.threads < 2 && cfg.format != FMT_PACKETS)
+		big_huge_probe();
 	for (i = 0; i < cfg.nfiles; i++) {
 		err.msg[0] = '\0';
 		cs = cap_read_file(&cfg, cfg.files[i], trk, &pc, &err);

@@ -223,6 +223,34 @@ START_TEST(test_maps_huge)
 }
 END_TEST
 
+static bool	resident(const void *, size_t);
+
+/*
+ * Without the helper, big_huge_probe() decides at once, keeps its chunk
+ * for big_chunk(), and does nothing a second time.
+ */
+START_TEST(test_huge_probe)
+{
+	unsigned char *p;
+	int d;
+
+	if (!big_maps(4 * MIB))
+		return;
+	ck_assert_int_eq(big_huge_pages(), -1);
+	big_huge_probe();
+	ck_assert_int_ge(d = big_huge_pages(), 0);
+	ck_assert_ptr_nonnull(p = big_chunk());
+	ck_assert_uint_eq((uintptr_t)p % (2 * MIB), 0);
+	/* Made of huge pages whatever it decided, to time them. */
+	ck_assert_int_ne(advised_huge(p), 0);
+	ck_assert(resident(p, BIG_CHUNK));
+	big_free(p, BIG_CHUNK);
+	big_huge_probe();
+	ck_assert_int_eq(big_huge_pages(), d);
+	big_ahead_stop();
+}
+END_TEST
+
 /* Whether every 4 KiB page of [p, p + len) is resident (mincore(2)). */
 static bool
 resident(const void *p, size_t len)
@@ -392,6 +420,7 @@ make_suite_bigmem(void)
 	tcase_add_test(tc, test_shrink_then_grow);
 	tcase_add_test(tc, test_realloc_null);
 	tcase_add_test(tc, test_maps_huge);
+	tcase_add_test(tc, test_huge_probe);
 	tcase_add_test(tc, test_ahead_chunks);
 	tcase_add_test(tc, test_ahead_table);
 	tcase_add_test(tc, test_ahead_used);
