@@ -574,13 +574,13 @@ main(int argc, char **argv)
 	}
 	/*
 	 * Reading files on more than one thread, the memory the engine grows
-	 * into is faulted in off its thread while they are read: the reading
-	 * thread starts that helper (capture.c).  Not for the end of the
-	 * capture: there it spared the engine's thread a few tens of
-	 * milliseconds of page clearing but raised the peak RSS by 8 MB at
-	 * 400k connections and 17-20 MB at 1.6M (doc/performance-history.md,
-	 * twelfth round).  On one thread, whether huge pages are cheap here
-	 * is found out at once (bigmem.h).
+	 * into is faulted in off its thread while they are read, by a helper
+	 * that read_piped() (capture.c) starts once the reading thread runs.
+	 * Not for the end of the capture: there it spared the engine's
+	 * thread a few tens of milliseconds of page clearing but raised the
+	 * peak RSS by 8 MB at 400k connections and 17-20 MB at 1.6M
+	 * (doc/performance-history.md, twelfth round).  On one thread,
+	 * whether huge pages are cheap here is found out at once (bigmem.h).
 	 */
 	if (cfg.nfiles > 0 && cfg.threads < 2 && cfg.format != FMT_PACKETS)
 		big_huge_probe();
