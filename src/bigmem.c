@@ -50,6 +50,7 @@
 #endif
 
 #define BIG_MIN		((size_t)256 << 10)	/* bytes */
+#define BIG_HP_SLOW_NS	2000000LL	/* for 2 MiB: see big_hp */
 #define BIG_ALIGN	((size_t)2 << 20)	/* a huge page */
 
 #ifndef BIG_PLAIN
@@ -76,8 +77,6 @@ map_len(size_t size)
  * mappings are advised against them, for a kernel that gives them
  * unasked (transparent huge pages "always").
  */
-#define BIG_HP_SLOW_NS	2000000LL	/* for 2 MiB */
-
 static atomic_int big_hp = -1;	/* big_huge_pages() */
 
 static bool
@@ -221,8 +220,8 @@ make(size_t len)
 		t = mono_ns();
 		touch(p, len, true);
 		if (huge)
-			atomic_store_explicit(&big_hp, (mono_ns() - t) /
-			    (int64_t)(len / BIG_ALIGN) <= BIG_HP_SLOW_NS ? 1 : 0,
+			atomic_store_explicit(&big_hp,
+			    big_huge_cheap(mono_ns() - t, len) ? 1 : 0,
 			    memory_order_relaxed);
 	}
 	pthread_mutex_lock(&ahead.mu);
@@ -345,6 +344,14 @@ hold(unsigned char *p, size_t len)
 #endif /* !BIG_PLAIN */
 
 /* ---- arrays ---- */
+
+bool
+big_huge_cheap(int64_t ns, size_t len)
+{
+	size_t pages = len / ((size_t)2 << 20);
+
+	return ns / (int64_t)(pages > 0 ? pages : 1) <= BIG_HP_SLOW_NS;
+}
 
 int
 big_huge_pages(void)

@@ -40,6 +40,11 @@ bool	big_maps(size_t size);
  * where arrays are never mappings (see big_maps()).
  */
 int	big_huge_pages(void);
+/*
+ * The rule of that decision: whether huge pages that took ns nanoseconds
+ * to fault in, len bytes of them, are cheap (at most 2 ms for 2 MiB).
+ */
+bool	big_huge_cheap(int64_t ns, size_t len);
 
 /* size zeroed bytes (size > 0), or NULL on allocation error. */
 void	*big_calloc(size_t size);

@@ -226,6 +226,26 @@ END_TEST
 static bool	resident(const void *, size_t);
 
 /*
+ * Huge pages are cheap up to 2 ms for 2 MiB: a reused one (0.1-0.3 ms)
+ * or 4 KiB pages (0.5-1 ms), not a fresh one on a guest whose host took
+ * the memory back (4.5 ms and more).
+ */
+START_TEST(test_huge_cheap)
+{
+	ck_assert(big_huge_cheap(0, 2 * MIB));
+	ck_assert(big_huge_cheap(300000, 2 * MIB));
+	ck_assert(big_huge_cheap(2000000, 2 * MIB));
+	ck_assert(!big_huge_cheap(2000001, 2 * MIB));
+	ck_assert(!big_huge_cheap(4500000, 2 * MIB));
+	/* Per 2 MiB: 4 ms for 4 MiB is as cheap as 2 ms for 2. */
+	ck_assert(big_huge_cheap(4000000, 4 * MIB));
+	ck_assert(!big_huge_cheap(4000004, 4 * MIB));
+	ck_assert(big_huge_cheap(2000000, 1 * MIB));
+	ck_assert(!big_huge_cheap(2000001, 1 * MIB));
+}
+END_TEST
+
+/*
  * Without the helper, big_huge_probe() decides at once, keeps its chunk
  * for big_chunk(), and does nothing a second time.
  */
@@ -421,6 +441,7 @@ make_suite_bigmem(void)
 	tcase_add_test(tc, test_realloc_null);
 	tcase_add_test(tc, test_maps_huge);
 	tcase_add_test(tc, test_huge_probe);
+	tcase_add_test(tc, test_huge_cheap);
 	tcase_add_test(tc, test_ahead_chunks);
 	tcase_add_test(tc, test_ahead_table);
 	tcase_add_test(tc, test_ahead_used);
