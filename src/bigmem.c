@@ -79,12 +79,6 @@ map_len(size_t size)
  */
 static atomic_int big_hp = -1;	/* big_huge_pages() */
 
-static bool
-hp_on(void)
-{
-	return atomic_load_explicit(&big_hp, memory_order_relaxed) == 1;
-}
-
 static int64_t
 mono_ns(void)
 {
@@ -122,7 +116,7 @@ map_new(size_t size, bool huge)
 	/* Found dear: not even where the kernel gives them unasked. */
 	if (huge)
 		(void)madvise(p, len, MADV_HUGEPAGE);
-	else if (atomic_load_explicit(&big_hp, memory_order_relaxed) == 0)
+	else if (big_huge_pages() == 0)
 		(void)madvise(p, len, MADV_NOHUGEPAGE);
 #else
 	(void)huge;
@@ -211,7 +205,7 @@ overlaps(const unsigned char *a, size_t alen, const unsigned char *b,
 static unsigned char *
 make(size_t len)
 {
-	bool huge = atomic_load_explicit(&big_hp, memory_order_relaxed) != 0;
+	bool huge = big_huge_pages() != 0;
 	unsigned char *p;
 	int64_t t;
 
@@ -383,7 +377,7 @@ big_calloc(size_t size)
 	if (size >= BIG_MIN) {
 		if ((p = take_made(map_len(size))) != NULL)
 			return p;
-		return map_new(size, hp_on());
+		return map_new(size, big_huge_pages() == 1);
 	}
 #endif
 	return calloc(1, size);
@@ -411,7 +405,7 @@ big_realloc(void *p, size_t old, size_t size)
 				return NULL;
 #ifdef MADV_HUGEPAGE
 			/* Mapped before huge pages were found cheap. */
-			if (hp_on())
+			if (big_huge_pages() == 1)
 				(void)madvise(q, map_len(size), MADV_HUGEPAGE);
 #endif
 		}
@@ -556,8 +550,7 @@ big_huge_probe(void)
 	unsigned char *p;
 
 	pthread_mutex_lock(&ahead.mu);
-	if (!ahead.on && ahead.nchunk < BIG_STOCK &&
-	    atomic_load_explicit(&big_hp, memory_order_relaxed) == -1 &&
+	if (!ahead.on && ahead.nchunk < BIG_STOCK && big_huge_pages() == -1 &&
 	    (p = make(BIG_CHUNK)) != NULL)
 		ahead.chunk[ahead.nchunk++] = p;
 	pthread_mutex_unlock(&ahead.mu);
